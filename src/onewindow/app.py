@@ -1,0 +1,97 @@
+"""create_app(): the JSON API under /api, the web pages, vendored static assets, error answers."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.sessions import SessionMiddleware
+
+from onewindow import __version__
+from onewindow.calendar import api as calendar_api
+from onewindow.calendar import pages as calendar_pages
+from onewindow.catalog import api as catalog_api
+from onewindow.catalog import pages as catalog_pages
+from onewindow.common import api as common_api
+from onewindow.common import pages as common_pages
+from onewindow.common.errors import Conflict, DomainError
+from onewindow.common.http import LoginRequired
+from onewindow.common.web import WEB_DIR, render
+from onewindow.config import get_settings
+from onewindow.db import get_engine, session_factory
+
+log = logging.getLogger("onewindow")
+
+FIELD_NAMES = {"body": "请求体", "query": "查询参数", "path": "路径参数", "header": "请求头"}
+
+
+def _wants_html(request: Request) -> bool:
+    return not request.url.path.startswith(("/api/", "/open311/")) and "text/html" in request.headers.get("accept", "")
+
+
+def _error_response(request: Request, status: int, payload: dict):
+    if _wants_html(request):
+        return render(request, "error.html", {"status": status, "error": payload}, status_code=status)
+    return JSONResponse(payload, status_code=status)
+
+
+def create_app(engine: Engine | None = None) -> FastAPI:
+    settings = get_settings()
+    app = FastAPI(
+        title="一窗通 OneWindow API", version=__version__,
+        description="优化营商环境一体化平台的 JSON 接口。认证：`Authorization: Bearer <令牌>`（POST /api/auth/tokens 获取）。",
+        openapi_url="/api/openapi.json", docs_url="/api/docs", redoc_url=None,
+    )
+    app.state.session_factory = session_factory(engine or get_engine())
+    app.add_middleware(SessionMiddleware, secret_key=settings.secret_key, session_cookie="onewindow_session",
+                       same_site="lax", https_only=settings.secure_cookies, max_age=8 * 3600)
+    app.mount("/static", StaticFiles(directory=str(WEB_DIR / "static")), name="static")
+    for module in (common_api, calendar_api, catalog_api):
+        app.include_router(module.router, prefix="/api")
+    for module in (common_pages, calendar_pages, catalog_pages):
+        app.include_router(module.router, include_in_schema=False)
+
+    @app.exception_handler(DomainError)
+    async def domain_error(request: Request, exc: DomainError):
+        return _error_response(request, exc.status_code, exc.as_dict())
+
+    @app.exception_handler(StaleDataError)
+    async def stale(request: Request, exc: StaleDataError):
+        return _error_response(request, 409, Conflict("记录已被他人修改，请刷新后重试").as_dict())
+
+    @app.exception_handler(IntegrityError)
+    async def integrity(request: Request, exc: IntegrityError):
+        log.info("integrity error: %s", exc.orig)
+        return _error_response(request, 409, Conflict("与已有数据冲突（编码重复或引用不存在），请检查后重试").as_dict())
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError):
+        errors = []
+        for err in exc.errors():
+            loc = [str(p) for p in err.get("loc", ())]
+            where = FIELD_NAMES.get(loc[0], loc[0]) if loc else ""
+            errors.append({"field": ".".join(loc[1:]) or where, "message": err.get("msg", "无效")})
+        return _error_response(request, 422, {"code": "validation_failed", "message": "请求参数有误", "errors": errors})
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException):
+        message = {404: "页面或资源不存在", 405: "不支持该请求方法"}.get(exc.status_code, str(exc.detail))
+        return _error_response(request, exc.status_code, {"code": "http_error", "message": message, "errors": []})
+
+    @app.exception_handler(LoginRequired)
+    async def login_required(request: Request, exc: LoginRequired):
+        if request.headers.get("hx-request"):
+            return JSONResponse({"code": "unauthenticated", "message": "请先登录"}, status_code=401,
+                                headers={"HX-Redirect": "/login"})
+        from urllib.parse import quote
+
+        return RedirectResponse(f"/login?next={quote(exc.next_url)}", status_code=303)
+
+    return app

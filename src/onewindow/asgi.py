@@ -1,0 +1,5 @@
+"""The ASGI application for servers: `uvicorn onewindow.asgi:app`."""
+
+from onewindow.app import create_app
+
+app = create_app()

@@ -1,0 +1,269 @@
+"""The catalogue's public API: departments, service items and their versions, bundles and their plans."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from sqlalchemy import and_, case, or_, select
+from sqlalchemy.orm import Session
+
+from onewindow.catalog import bundles as planner
+from onewindow.catalog import transfer
+from onewindow.catalog.documents import Document, RawRow
+from onewindow.catalog.models import Bundle, Department, ServiceItem
+from onewindow.catalog.search import matches
+from onewindow.common import audit
+from onewindow.common.errors import Conflict, ErrorCollector, NotFound, ValidationFailed
+from onewindow.common.pagination import Page, paginate
+from onewindow.common.roles import CATALOG_EDITORS, Role
+from onewindow.common.security import Principal
+from onewindow.db import utcnow
+
+
+def _today() -> date:
+    return date.today()
+
+
+def current_clause(today: date | None = None):
+    """Published and in force today."""
+    today = today or _today()
+    return and_(ServiceItem.status == "published", ServiceItem.valid_from <= today,
+                or_(ServiceItem.valid_to.is_(None), ServiceItem.valid_to >= today))
+
+
+def _can_edit(actor: Principal | None) -> bool:
+    return actor is not None and actor.role in CATALOG_EDITORS
+
+
+# ---- departments ---------------------------------------------------------------------------
+
+def list_departments(session: Session) -> list[Department]:
+    return list(session.scalars(select(Department).order_by(Department.code)))
+
+
+def department_tree(session: Session) -> list[tuple[int, Department]]:
+    """(depth, department) in tree order, for indented lists."""
+    depts = list_departments(session)
+    children: dict[int | None, list[Department]] = {}
+    for d in depts:
+        children.setdefault(d.parent_id, []).append(d)
+    out: list[tuple[int, Department]] = []
+
+    def walk(parent: int | None, depth: int) -> None:
+        for d in children.get(parent, []):
+            out.append((depth, d))
+            walk(d.id, depth + 1)
+
+    walk(None, 0)
+    return out
+
+
+# ---- items ------------------------------------------------------------------------------------
+
+def search_items(session: Session, *, q: str | None = None, department: str | None = None,
+                 item_type: str | None = None, online_depth: str | None = None, level: str | None = None,
+                 status: str = "current", actor: Principal | None = None, page: int = 1,
+                 per_page: int = 20) -> Page:
+    """Items as citizens browse them (the version in force); editors may also list drafts or all versions."""
+    stmt = select(ServiceItem).join(ServiceItem.department)
+    if status == "current" or not _can_edit(actor):
+        stmt = stmt.where(current_clause())
+    elif status in ("draft", "published", "retired"):
+        stmt = stmt.where(ServiceItem.status == status)
+    if q and q.strip():
+        stmt = stmt.where(matches(session, q.strip()))
+        stmt = stmt.order_by(case((ServiceItem.name.like(f"%{q.strip()}%"), 0), else_=1))
+    if department:
+        stmt = stmt.where(Department.code == department)
+    if item_type:
+        stmt = stmt.where(ServiceItem.item_type == item_type)
+    if online_depth:
+        stmt = stmt.where(ServiceItem.online_depth == online_depth)
+    if level:
+        stmt = stmt.where(ServiceItem.level == level)
+    stmt = stmt.order_by(ServiceItem.code, ServiceItem.version)
+    return paginate(session, stmt, page=page, per_page=per_page)
+
+
+def get_item(session: Session, *, code: str, version: int | None = None, actor: Principal | None = None) -> ServiceItem:
+    """The version asked for, else the one in force; drafts only for catalogue editors."""
+    stmt = select(ServiceItem).where(ServiceItem.code == code)
+    if version is not None:
+        item = session.scalar(stmt.where(ServiceItem.version == version))
+    else:
+        item = session.scalar(stmt.where(current_clause()).order_by(ServiceItem.version.desc()))
+        if item is None and _can_edit(actor):
+            item = session.scalar(stmt.order_by(ServiceItem.version.desc()))
+    if item is None or (item.status == "draft" and not _can_edit(actor)):
+        raise NotFound(f"事项{code}" + (f"第{version}版" if version else "") + "不存在")
+    return item
+
+
+def list_versions(session: Session, *, code: str, actor: Principal | None = None) -> list[ServiceItem]:
+    stmt = select(ServiceItem).where(ServiceItem.code == code).order_by(ServiceItem.version.desc())
+    if not _can_edit(actor):
+        stmt = stmt.where(ServiceItem.status != "draft")
+    versions = list(session.scalars(stmt))
+    if not versions:
+        raise NotFound(f"事项{code}不存在")
+    return versions
+
+
+def save_draft(session: Session, *, actor: Principal, data: dict) -> ServiceItem:
+    """Create or replace a draft version from its document form (the same as one item of an import)."""
+    actor.require(Role.admin)
+    data = {**data, "status": "draft"}
+    doc = Document()
+    doc.rows["items"].append(RawRow("item", 1, data, "items"))
+    link = {"item": data.get("code"), "version": data.get("version", 1)}
+    for n, m in enumerate(data.get("materials") or [], start=1):
+        doc.rows["materials"].append(RawRow("materials", n, {**link, **(m if isinstance(m, dict) else {})}))
+    for n, f in enumerate(data.get("form_fields") or [], start=1):
+        doc.rows["form_fields"].append(RawRow("form_fields", n, {**link, **(f if isinstance(f, dict) else {})}))
+    errors = ErrorCollector()
+    checked = transfer.check(session, doc, errors)
+    errors.raise_if_any("事项信息有误")
+    row = checked.items[0]
+    existing = session.scalar(select(ServiceItem).where(ServiceItem.code == row["code"],
+                                                        ServiceItem.version == row["version"]))
+    before = transfer.item_document(existing) if existing else None
+    transfer.apply(session, checked)
+    item = get_item(session, code=row["code"], version=row["version"], actor=actor)
+    audit.record(session, actor=actor, action="item.save_draft", entity_type="service_item",
+                 entity_id=f"{item.code}@{item.version}", before=before, after=transfer.item_document(item))
+    return item
+
+
+def new_version(session: Session, *, actor: Principal, code: str) -> ServiceItem:
+    """A draft copied from the latest version, to edit and publish."""
+    actor.require(Role.admin)
+    latest = session.scalar(select(ServiceItem).where(ServiceItem.code == code).order_by(ServiceItem.version.desc()))
+    if latest is None:
+        raise NotFound(f"事项{code}不存在")
+    if latest.status == "draft":
+        raise Conflict(f"事项{code}已有草稿（第{latest.version}版），请先编辑或发布该草稿")
+    data = transfer.item_document(latest)
+    data.update(version=latest.version + 1, valid_from=None, valid_to=None)
+    return save_draft(session, actor=actor, data=data)
+
+
+def publish_item(session: Session, *, actor: Principal, code: str, version: int,
+                 valid_from: date | None = None) -> ServiceItem:
+    """Publish a draft; the version it replaces ends the day before. Running cases keep their version."""
+    actor.require(Role.admin)
+    item = get_item(session, code=code, version=version, actor=actor)
+    if item.status != "draft":
+        raise Conflict(f"事项{code}第{version}版不是草稿，不能发布")
+    valid_from = valid_from or _today()
+    for prev in session.scalars(select(ServiceItem).where(ServiceItem.code == code, ServiceItem.status == "published",
+                                                          ServiceItem.id != item.id)):
+        if prev.valid_to is None or prev.valid_to >= valid_from:
+            prev.valid_to = valid_from - timedelta(days=1)
+            if prev.valid_from and prev.valid_to < prev.valid_from:
+                prev.status = "retired"
+    item.status, item.valid_from = "published", valid_from
+    item.published_at = utcnow()
+    audit.record(session, actor=actor, action="item.publish", entity_type="service_item",
+                 entity_id=f"{code}@{version}", before={"status": "draft"},
+                 after={"status": "published", "valid_from": valid_from})
+    return item
+
+
+# ---- bundles ------------------------------------------------------------------------------------
+
+def list_bundles(session: Session, *, actor: Principal | None = None) -> list[Bundle]:
+    stmt = select(Bundle).order_by(Bundle.code)
+    if not _can_edit(actor):
+        stmt = stmt.where(Bundle.status == "published")
+    return list(session.scalars(stmt))
+
+
+def get_bundle(session: Session, *, code: str, actor: Principal | None = None) -> Bundle:
+    bundle = session.scalar(select(Bundle).where(Bundle.code == code))
+    if bundle is None or (bundle.status != "published" and not _can_edit(actor)):
+        raise NotFound(f"一件事{code}不存在")
+    return bundle
+
+
+def _item_view(item: ServiceItem) -> planner.ItemView:
+    return planner.ItemView(
+        code=item.code, name=item.name, department_code=item.department.code,
+        department_name=item.department.name, promised_limit_days=item.promised_limit_days,
+        statutory_limit_days=item.statutory_limit_days, steps=item.steps, visits=item.visits,
+        materials=tuple(planner.MaterialView(m.code, m.name, m.required, m.pending_allowed, m.shared_source)
+                        for m in item.materials),
+        fields=tuple(planner.FieldView(f.key, f.label, f.type, f.required, f.shared_source, tuple(f.options or ()))
+                     for f in item.form_fields),
+    )
+
+
+def current_items(session: Session, codes: list[str]) -> dict[str, ServiceItem]:
+    rows = session.scalars(select(ServiceItem).where(ServiceItem.code.in_(codes), current_clause())
+                           .order_by(ServiceItem.version))
+    return {i.code: i for i in rows}  # the highest version in force wins
+
+
+def plan_bundle(session: Session, *, items: list[str], depends_on: dict[str, list[str]],
+                core_item: str | None = None) -> tuple[planner.BundlePlan, dict[str, ServiceItem]]:
+    """Check a bundle's shape and compute its plan over the items' versions in force today."""
+    errors = ErrorCollector()
+    found = current_items(session, items)
+    for code in items:
+        if code not in found:
+            errors.add(f"事项{code}不存在或没有现行有效的已发布版本", field="items")
+    planner.check_structure(items, depends_on, core_item, errors)
+    errors.raise_if_any("一件事配置有误")
+    views = [_item_view(found[c]) for c in dict.fromkeys(items)]
+    return planner.plan(views, depends_on, core_item), found
+
+
+def bundle_plan(session: Session, *, bundle: Bundle) -> tuple[planner.BundlePlan, dict[str, ServiceItem]]:
+    return plan_bundle(session, items=[bi.item_code for bi in bundle.items],
+                       depends_on={bi.item_code: list(bi.depends_on or []) for bi in bundle.items},
+                       core_item=bundle.core_item)
+
+
+def save_bundle(session: Session, *, actor: Principal, code: str, name: str, description: str = "",
+                status: str = "draft", core_item: str | None = None, items: list[dict],
+                expected_version: int | None = None) -> Bundle:
+    """Create or replace a bundle. `items`: [{"item": code, "depends_on": [codes]}] in designer order."""
+    actor.require(Role.admin)
+    row = {"code": code, "name": name, "description": description, "status": status, "core_item": core_item or None}
+    doc = Document()
+    doc.rows["bundles"].append(RawRow("bundle", 1, row, "bundles"))
+    for n, bi in enumerate(items, start=1):
+        doc.rows["bundle_items"].append(RawRow("items", n, {"bundle": code, **bi}, "bundle_items"))
+    errors = ErrorCollector()
+    checked = transfer.check(session, doc, errors)
+    errors.raise_if_any("一件事配置有误")
+    clean = checked.bundles[0]
+    plan_bundle(session, items=[bi["item"] for bi in clean["items"]],
+                depends_on={bi["item"]: bi["depends_on"] for bi in clean["items"]}, core_item=clean["core_item"])
+    bundle = session.scalar(select(Bundle).where(Bundle.code == clean["code"]))
+    if bundle is not None and expected_version is not None and bundle.version != expected_version:
+        raise Conflict(f"一件事{code}已被他人修改，请刷新后重试")
+    before = transfer.bundle_document(bundle) if bundle else None
+    bundle = bundle or Bundle(code=clean["code"])
+    transfer.fill_bundle(bundle, clean)
+    session.add(bundle)
+    session.flush()
+    audit.record(session, actor=actor, action="bundle.save", entity_type="bundle", entity_id=bundle.code,
+                 before=before, after=transfer.bundle_document(bundle))
+    return bundle
+
+
+def delete_bundle(session: Session, *, actor: Principal, code: str) -> None:
+    actor.require(Role.admin)
+    bundle = get_bundle(session, code=code, actor=actor)
+    before = transfer.bundle_document(bundle)
+    session.delete(bundle)
+    audit.record(session, actor=actor, action="bundle.delete", entity_type="bundle", entity_id=code, before=before)
+
+
+def check_valid_from(value: str | None) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        raise ValidationFailed.one("生效日期格式应为YYYY-MM-DD", field="valid_from") from exc

@@ -1,0 +1,133 @@
+"""`onewindow` — operators' command line: database, demo, serve, import/export, calendar, audit."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+app = typer.Typer(help="一窗通 OneWindow 运维命令", no_args_is_help=True, add_completion=False)
+db_app = typer.Typer(help="数据库迁移", no_args_is_help=True)
+catalog_app = typer.Typer(help="事项目录导入导出", no_args_is_help=True)
+calendar_app = typer.Typer(help="工作日历", no_args_is_help=True)
+audit_app = typer.Typer(help="审计日志", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(catalog_app, name="catalog")
+app.add_typer(calendar_app, name="calendar")
+app.add_typer(audit_app, name="audit")
+
+
+def _fail(exc) -> None:
+    typer.secho(str(getattr(exc, "message", exc)), fg="red", err=True)
+    for detail in getattr(exc, "details", []):
+        typer.secho(f"  - {detail}", fg="red", err=True)
+    raise typer.Exit(1)
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: str = "head") -> None:
+    """把数据库迁移到最新结构（空库亦可）。"""
+    from onewindow import migrate
+    from onewindow.db import get_engine
+
+    migrate.upgrade(get_engine(), revision)
+    typer.echo(f"数据库已迁移到 {revision}：{get_engine().url.render_as_string(hide_password=True)}")
+
+
+@catalog_app.command("import")
+def catalog_import(path: Path) -> None:
+    """导入目录文件（.yaml/.xlsx）；有任何错误则不写入。"""
+    from onewindow.catalog import transfer
+    from onewindow.common.errors import DomainError
+    from onewindow.common.security import SYSTEM
+    from onewindow.db import session_scope
+
+    try:
+        with session_scope() as session:
+            s = transfer.import_catalog(session, actor=SYSTEM, filename=path.name, content=path.read_bytes())
+    except DomainError as exc:
+        _fail(exc)
+    typer.echo(f"导入完成：部门 {s.departments}，事项版本 {s.items}（未变 {s.unchanged_items}），一件事 {s.bundles}")
+
+
+@catalog_app.command("export")
+def catalog_export(path: Path) -> None:
+    """导出整个目录；按扩展名选择 .yaml 或 .xlsx。"""
+    from onewindow.catalog import transfer
+    from onewindow.db import session_scope
+
+    fmt = "xlsx" if path.suffix.lower() == ".xlsx" else "yaml"
+    with session_scope() as session:
+        content, _, _ = transfer.export_catalog(session, fmt=fmt)
+    path.write_bytes(content)
+    typer.echo(f"已导出到 {path}")
+
+
+@calendar_app.command("load")
+def calendar_load(path: Path) -> None:
+    """导入一年的放假安排（.yaml/.xlsx）。"""
+    from onewindow.calendar import service
+    from onewindow.common.errors import DomainError
+    from onewindow.common.security import SYSTEM
+    from onewindow.db import session_scope
+
+    try:
+        with session_scope() as session:
+            schedule = service.parse_schedule(filename=path.name, content=path.read_bytes())
+            service.load_schedule(session, actor=SYSTEM, schedule=schedule, source=path.name)
+    except DomainError as exc:
+        _fail(exc)
+    typer.echo(f"已导入 {schedule.year} 年放假安排：{len(schedule.days)} 天")
+
+
+@audit_app.command("verify")
+def audit_verify() -> None:
+    """校验审计哈希链；发现篡改或删除时报告第一条问题记录并返回非零。"""
+    from onewindow.common import audit
+    from onewindow.db import session_scope
+
+    with session_scope() as session:
+        result = audit.verify(session)
+    if result.ok:
+        typer.echo(f"审计链完整：{result.checked} 条记录")
+        return
+    typer.secho(f"审计链被破坏：{result.reason}（第一条问题记录：#{result.first_bad_seq}）", fg="red", err=True)
+    raise typer.Exit(2)
+
+
+@app.command("demo")
+def demo(load_only: bool = typer.Option(False, "--load-only", help="只加载数据，不启动服务"),
+         host: str | None = None, port: int | None = None) -> None:
+    """迁移数据库、加载示范市数据、打印演示账号并启动服务。"""
+    from onewindow import migrate
+    from onewindow.config import get_settings
+    from onewindow.db import get_engine, session_scope
+    from onewindow.demo import loader
+
+    migrate.upgrade(get_engine())
+    with session_scope() as session:
+        report = loader.load_demo(session)
+    typer.echo(report.summary())
+    typer.echo("\n演示账号（密码均为 " + loader.DEMO_PASSWORD + "）：")
+    for username, name, role_label in report.accounts:
+        typer.echo(f"  {username:<16} {name}（{role_label}）")
+    if not load_only:
+        settings = get_settings()
+        serve(host=host or settings.host, port=port or settings.port)
+
+
+@app.command("serve")
+def serve(host: str | None = None, port: int | None = None) -> None:
+    """启动 Web 服务。"""
+    import uvicorn
+
+    from onewindow.config import get_settings
+
+    settings = get_settings()
+    host, port = host or settings.host, port or settings.port
+    typer.echo(f"一窗通已启动：http://{host}:{port}/  （接口文档 /api/docs）")
+    uvicorn.run("onewindow.asgi:app", host=host, port=port, log_level="info")
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,87 @@
+"""Domain errors. Services raise these; the app turns them into 4xx answers that name the field."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+
+@dataclass(frozen=True)
+class ErrorDetail:
+    """One problem, located as precisely as the input allows (sheet/row for files, field for forms)."""
+
+    message: str
+    field: str | None = None
+    sheet: str | None = None
+    row: int | None = None
+
+    def as_dict(self) -> dict:
+        return {k: v for k, v in asdict(self).items() if v is not None}
+
+    def __str__(self) -> str:
+        where = []
+        if self.sheet:
+            where.append(self.sheet)
+        if self.row is not None:
+            where.append(f"第{self.row}行")
+        if self.field:
+            where.append(self.field)
+        return f"{' '.join(where)}：{self.message}" if where else self.message
+
+
+class DomainError(Exception):
+    status_code = 400
+    code = "bad_request"
+
+    def __init__(self, message: str, *, details: list[ErrorDetail] | None = None):
+        super().__init__(message)
+        self.message = message
+        self.details = details or []
+
+    def as_dict(self) -> dict:
+        return {"code": self.code, "message": self.message, "errors": [d.as_dict() for d in self.details]}
+
+
+class ValidationFailed(DomainError):
+    status_code = 422
+    code = "validation_failed"
+
+    @classmethod
+    def one(cls, message: str, *, field: str | None = None) -> ValidationFailed:
+        return cls(message, details=[ErrorDetail(message=message, field=field)])
+
+
+class NotFound(DomainError):
+    status_code = 404
+    code = "not_found"
+
+
+class Forbidden(DomainError):
+    status_code = 403
+    code = "forbidden"
+
+
+class Unauthenticated(DomainError):
+    status_code = 401
+    code = "unauthenticated"
+
+
+class Conflict(DomainError):
+    status_code = 409
+    code = "conflict"
+
+
+@dataclass
+class ErrorCollector:
+    """Gathers every problem of an input before failing, so one answer lists them all."""
+
+    errors: list[ErrorDetail] = field(default_factory=list)
+
+    def add(self, message: str, *, field: str | None = None, sheet: str | None = None, row: int | None = None):
+        self.errors.append(ErrorDetail(message=message, field=field, sheet=sheet, row=row))
+
+    def __bool__(self) -> bool:
+        return bool(self.errors)
+
+    def raise_if_any(self, message: str) -> None:
+        if self.errors:
+            raise ValidationFailed(f"{message}（共{len(self.errors)}处错误）", details=self.errors)

@@ -1,0 +1,62 @@
+"""Passwords (Argon2), token hashing and the authenticated principal."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from onewindow.common.errors import Forbidden
+from onewindow.common.roles import ROLE_LABELS, Role
+
+_hasher = PasswordHasher()
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def needs_rehash(password_hash: str) -> bool:
+    return _hasher.check_needs_rehash(password_hash)
+
+
+def new_token() -> str:
+    return "ow_" + secrets.token_urlsafe(32)
+
+
+def token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is acting. Services take it as `actor` and check roles and departments themselves."""
+
+    user_id: int | None
+    username: str
+    display_name: str
+    role: Role
+    department_id: int | None = None
+
+    @property
+    def role_label(self) -> str:
+        return ROLE_LABELS[self.role]
+
+    def require(self, *roles: Role) -> None:
+        if self.role not in roles:
+            labels = "、".join(ROLE_LABELS[r] for r in roles)
+            raise Forbidden(f"此操作仅限{labels}")
+
+
+# The actor for work started from the command line or the demo loader.
+SYSTEM = Principal(user_id=None, username="system", display_name="系统", role=Role.admin)

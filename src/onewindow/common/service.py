@@ -1,0 +1,184 @@
+"""Accounts and API tokens. Every change is audited; only admins manage accounts."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import column, or_, select, table
+from sqlalchemy.orm import Session
+
+from onewindow.common import audit
+from onewindow.common.errors import Conflict, ErrorCollector, NotFound
+from onewindow.common.models import ApiToken, User
+from onewindow.common.pagination import Page, paginate
+from onewindow.common.roles import DEPARTMENT_ROLES, Role
+from onewindow.common.security import (
+    Principal,
+    hash_password,
+    needs_rehash,
+    new_token,
+    token_digest,
+    verify_password,
+)
+from onewindow.db import utcnow
+
+USERNAME = re.compile(r"^[A-Za-z0-9_.\-]{3,64}$")
+# The catalogue owns this table; accounts only read ids and names, so `common` need not import it.
+_departments = table("departments", column("id"), column("code"), column("name"))
+
+
+def principal_for(user: User) -> Principal:
+    return Principal(user_id=user.id, username=user.username, display_name=user.display_name,
+                     role=Role(user.role), department_id=user.department_id)
+
+
+def _snapshot(user: User) -> dict:
+    return {"username": user.username, "display_name": user.display_name, "role": user.role,
+            "department_id": user.department_id, "active": user.active}
+
+
+def _check_password(errors: ErrorCollector, password: str) -> None:
+    if len(password) < 8 or not re.search(r"[A-Za-z]", password) or not re.search(r"\d", password):
+        errors.add("密码至少8位，且须同时包含字母和数字", field="password")
+
+
+def _check_role_department(session: Session, errors: ErrorCollector, role: str, department_id: int | None) -> None:
+    if role not in set(Role):
+        errors.add(f"未知角色“{role}”", field="role")
+        return
+    if Role(role) in DEPARTMENT_ROLES and department_id is None:
+        errors.add("该角色须指定所属部门", field="department_id")
+    if department_id is not None and session.execute(
+        select(_departments.c.id).where(_departments.c.id == department_id)
+    ).first() is None:
+        errors.add(f"部门{department_id}不存在", field="department_id")
+
+
+def create_user(session: Session, *, actor: Principal, username: str, display_name: str, role: str,
+                password: str, department_id: int | None = None) -> User:
+    actor.require(Role.admin)
+    errors = ErrorCollector()
+    if not USERNAME.match(username or ""):
+        errors.add("用户名须为3–64位字母、数字、下划线、点或连字符", field="username")
+    elif session.scalar(select(User.id).where(User.username == username)) is not None:
+        errors.add(f"用户名“{username}”已存在", field="username")
+    if not (display_name or "").strip():
+        errors.add("姓名不能为空", field="display_name")
+    _check_password(errors, password or "")
+    _check_role_department(session, errors, role, department_id)
+    errors.raise_if_any("账号信息有误")
+    user = User(username=username, display_name=display_name.strip(), role=role,
+                department_id=department_id, password_hash=hash_password(password), active=True)
+    session.add(user)
+    session.flush()
+    audit.record(session, actor=actor, action="user.create", entity_type="user", entity_id=user.id,
+                 after=_snapshot(user))
+    return user
+
+
+def get_user(session: Session, *, actor: Principal, user_id: int) -> User:
+    if actor.role != Role.admin and actor.user_id != user_id:
+        actor.require(Role.admin)
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound(f"用户{user_id}不存在")
+    return user
+
+
+def update_user(session: Session, *, actor: Principal, user_id: int, expected_version: int | None = None,
+                display_name: str | None = None, role: str | None = None, department_id: int | None = None,
+                clear_department: bool = False, active: bool | None = None, password: str | None = None) -> User:
+    actor.require(Role.admin)
+    user = get_user(session, actor=actor, user_id=user_id)
+    if expected_version is not None and user.version != expected_version:
+        raise Conflict("该账号已被他人修改，请刷新后重试")
+    before = _snapshot(user)
+    new_role = role if role is not None else user.role
+    new_dept = None if clear_department else (department_id if department_id is not None else user.department_id)
+    errors = ErrorCollector()
+    if display_name is not None and not display_name.strip():
+        errors.add("姓名不能为空", field="display_name")
+    if password is not None:
+        _check_password(errors, password)
+    _check_role_department(session, errors, new_role, new_dept)
+    if active is False and user.id == actor.user_id:
+        errors.add("不能停用自己的账号", field="active")
+    errors.raise_if_any("账号信息有误")
+    if display_name is not None:
+        user.display_name = display_name.strip()
+    user.role, user.department_id = new_role, new_dept
+    if active is not None:
+        user.active = active
+    if password is not None:
+        user.password_hash = hash_password(password)
+    session.flush()
+    after = _snapshot(user)
+    if password is not None:
+        after["password"] = "已重置"
+    audit.record(session, actor=actor, action="user.update", entity_type="user", entity_id=user.id,
+                 before=before, after=after)
+    return user
+
+
+def list_users(session: Session, *, actor: Principal, q: str | None = None, role: str | None = None,
+               page: int = 1, per_page: int = 50) -> Page:
+    actor.require(Role.admin)
+    stmt = select(User).order_by(User.id)
+    if q:
+        stmt = stmt.where(or_(User.username.like(f"%{q}%"), User.display_name.like(f"%{q}%")))
+    if role:
+        stmt = stmt.where(User.role == role)
+    return paginate(session, stmt, page=page, per_page=per_page)
+
+
+def authenticate(session: Session, *, username: str, password: str) -> User | None:
+    """The user when the password matches an active account; None otherwise (no hint which part failed)."""
+    user = session.scalar(select(User).where(User.username == username))
+    if user is None or not user.active or not verify_password(user.password_hash, password):
+        return None
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    return user
+
+
+def issue_token(session: Session, *, actor: Principal, name: str) -> tuple[str, ApiToken]:
+    """A new bearer token for the actor's own account; the plain token is returned only here."""
+    if actor.user_id is None:
+        raise NotFound("系统身份不能签发令牌")
+    token = new_token()
+    row = ApiToken(user_id=actor.user_id, name=(name or "api").strip()[:64] or "api", token_hash=token_digest(token))
+    session.add(row)
+    session.flush()
+    audit.record(session, actor=actor, action="token.issue", entity_type="api_token", entity_id=row.id,
+                 after={"user_id": actor.user_id, "name": row.name})
+    return token, row
+
+
+def revoke_token(session: Session, *, actor: Principal, token_id: int) -> None:
+    row = session.get(ApiToken, token_id)
+    if row is None or (row.user_id != actor.user_id and actor.role != Role.admin):
+        raise NotFound(f"令牌{token_id}不存在")
+    if row.revoked_at is None:
+        row.revoked_at = utcnow()
+        audit.record(session, actor=actor, action="token.revoke", entity_type="api_token", entity_id=row.id)
+
+
+def principal_from_token(session: Session, token: str) -> Principal | None:
+    row = session.scalar(select(ApiToken).where(ApiToken.token_hash == token_digest(token)))
+    if row is None or row.revoked_at is not None:
+        return None
+    user = session.get(User, row.user_id)
+    if user is None or not user.active:
+        return None
+    return principal_for(user)
+
+
+def principal_from_user_id(session: Session, user_id: int) -> Principal | None:
+    user = session.get(User, user_id)
+    return principal_for(user) if user is not None and user.active else None
+
+
+def department_choices(session: Session) -> list:
+    """(id, code, name) of every department, for assigning accounts."""
+    return list(session.execute(select(_departments.c.id, _departments.c.code, _departments.c.name)
+                                .order_by(_departments.c.code)))

@@ -1,0 +1,64 @@
+"""Templating for the Chinese web UI: one Jinja environment, helpers every page uses."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from fastapi import Request
+from fastapi.templating import Jinja2Templates
+from jinja2.utils import htmlsafe_json_dumps
+
+from onewindow.common.http import csrf_token
+from onewindow.common.roles import ROLE_LABELS, Role
+
+WEB_DIR = Path(__file__).resolve().parent.parent / "web"
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+templates = Jinja2Templates(directory=str(WEB_DIR / "templates"))
+
+
+def local_time(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """Stored in UTC, shown in Asia/Shanghai."""
+    if value is None:
+        return ""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(SHANGHAI).strftime(fmt)
+
+
+def yuan(fen: int | None) -> str:
+    if fen is None:
+        return ""
+    if fen == 0:
+        return "免费"
+    return f"{fen // 100:,}.{fen % 100:02d} 元"
+
+
+def cn_date(value: date | None) -> str:
+    return "" if value is None else f"{value.year}年{value.month}月{value.day}日"
+
+
+templates.env.filters["local_time"] = local_time
+templates.env.filters["yuan"] = yuan
+templates.env.filters["cn_date"] = cn_date
+templates.env.filters["role_label"] = lambda role: ROLE_LABELS.get(Role(role), role) if role in set(Role) else role
+
+
+def reductions_json(reductions: dict, labels: dict):
+    """Chart data for a bundle's reductions, safe inside an HTML attribute."""
+    data = [{"label": labels[k], "separate": r.separate, "bundled": r.bundled} for k, r in reductions.items()]
+    return htmlsafe_json_dumps(data)
+
+
+templates.env.filters["tojson_reductions"] = reductions_json
+templates.env.globals["ROLE_LABELS"] = ROLE_LABELS
+templates.env.globals["Role"] = Role
+
+
+def render(request: Request, name: str, context: dict | None = None, *, status_code: int = 200,
+           principal=None):
+    ctx = {"principal": principal, "csrf_token": csrf_token(request)}
+    ctx.update(context or {})
+    return templates.TemplateResponse(request, name, ctx, status_code=status_code)

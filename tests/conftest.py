@@ -1,0 +1,127 @@
+"""Test database, per-test transactions and clients.
+
+ONEWINDOW_TEST_DATABASE=sqlite (default) or a PostgreSQL URL. Each xdist worker gets its own fresh,
+migrated database; each test runs inside a transaction that is rolled back at the end (requests
+commit to a SAVEPOINT).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, text
+from sqlalchemy.orm import Session, sessionmaker
+
+from onewindow import migrate
+from onewindow.catalog import transfer
+from onewindow.common import service as accounts
+from onewindow.common.roles import Role
+from onewindow.common.security import SYSTEM
+from onewindow.db import make_engine
+
+DATA = Path(__file__).parent / "data"
+PASSWORD = "Test2026pass"
+
+
+def _database_url(worker: str) -> str:
+    target = os.environ.get("ONEWINDOW_TEST_DATABASE", "sqlite")
+    if target == "sqlite":
+        return f"sqlite:///{tempfile.mkdtemp(prefix='ow-test-')}/test.db"
+    base, _, name = target.rpartition("/")
+    name = f"{name}_{worker}"
+    admin = create_engine(f"{base}/postgres".replace("postgresql://", "postgresql+psycopg://"),
+                          isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return f"{base}/{name}"
+
+
+@pytest.fixture(scope="session")
+def engine(worker_id):
+    eng = make_engine(_database_url(worker_id))
+    migrate.upgrade(eng)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def connection(engine):
+    conn = engine.connect()
+    trans = conn.begin()
+    yield conn
+    trans.rollback()
+    conn.close()
+
+
+@pytest.fixture
+def session_factory(connection):
+    return sessionmaker(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
+
+
+@pytest.fixture
+def session(session_factory) -> Iterator[Session]:
+    s = session_factory()
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def app(engine, session_factory):
+    from onewindow.app import create_app
+
+    application = create_app(engine)
+    application.state.session_factory = session_factory
+    return application
+
+
+@pytest.fixture
+def client(app) -> TestClient:
+    return TestClient(app)
+
+
+@pytest.fixture
+def catalog(session):
+    """The small test catalogue (tests/data/catalog_small.yaml), imported the ordinary way."""
+    path = DATA / "catalog_small.yaml"
+    transfer.import_catalog(session, actor=SYSTEM, filename=path.name, content=path.read_bytes())
+    session.commit()
+    return session
+
+
+def make_user(session, *, role: Role, username: str | None = None, department: str | None = None):
+    from sqlalchemy import select
+
+    from onewindow.catalog.models import Department
+
+    dept_id = session.scalar(select(Department.id).where(Department.code == department)) if department else None
+    user = accounts.create_user(session, actor=SYSTEM, username=username or f"u_{role.value}",
+                                display_name=f"测试{role.value}", role=role, password=PASSWORD,
+                                department_id=dept_id)
+    session.commit()
+    return user
+
+
+@pytest.fixture
+def user_factory(session):
+    def factory(role: Role, **kw):
+        return make_user(session, role=role, **kw)
+    return factory
+
+
+@pytest.fixture
+def api_as(client, session, user_factory):
+    """A function giving a TestClient authenticated with a bearer token for a fresh user of a role."""
+    def login(role: Role, **kw) -> TestClient:
+        user = user_factory(role, **kw)
+        token = client.post("/api/auth/tokens", json={"username": user.username, "password": PASSWORD}).json()["token"]
+        authed = TestClient(client.app)
+        authed.headers["Authorization"] = f"Bearer {token}"
+        return authed
+    return login
