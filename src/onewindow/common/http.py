@@ -54,7 +54,7 @@ def _bearer(request: Request) -> str | None:
     return value.strip() if scheme.lower() == "bearer" and value.strip() else None
 
 
-def _principal(request: Request, session: Session) -> Principal | None:
+def _principal(request: Request, session: Session, *, api: bool) -> Principal | None:
     if token := _bearer(request):
         principal = accounts.principal_from_token(session, token)
         if principal is None:
@@ -68,20 +68,21 @@ def _principal(request: Request, session: Session) -> Principal | None:
         request.session.clear()
         return None
     # Cookie-authenticated API writes come from our own pages: they must carry the CSRF header.
-    if request.method not in SAFE_METHODS:
+    # (Page routes check the form token themselves through CsrfChecked.)
+    if api and request.method not in SAFE_METHODS:
         check_csrf(request, request.headers.get(CSRF_HEADER))
     return principal
 
 
 def api_principal(request: Request, session: DbSession) -> Principal:
-    principal = _principal(request, session)
+    principal = _principal(request, session, api=True)
     if principal is None:
         raise Unauthenticated("请先登录或提供 Bearer 令牌")
     return principal
 
 
 def optional_principal(request: Request, session: DbSession) -> Principal | None:
-    return _principal(request, session)
+    return _principal(request, session, api=request.url.path.startswith("/api/"))
 
 
 CurrentUser = Annotated[Principal, Depends(api_principal)]
@@ -96,7 +97,7 @@ class LoginRequired(Exception):
 
 
 def page_principal(request: Request, session: DbSession) -> Principal:
-    principal = _principal(request, session)
+    principal = _principal(request, session, api=False)
     if principal is None:
         raise LoginRequired(str(request.url.path) + (f"?{request.url.query}" if request.url.query else ""))
     return principal

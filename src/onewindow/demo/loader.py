@@ -55,9 +55,7 @@ def load_demo(session: Session) -> DemoReport:
     report = DemoReport()
     for username, name, role, dept in ACCOUNTS:
         if session.scalar(select(User.id).where(User.username == username)) is None:
-            department_id = depts.get(dept) if dept else None
-            if dept and department_id is None:  # a role that needs a department whose code the data lacks
-                department_id = next(iter(depts.values()))
+            department_id = depts[dept] if dept else None  # a KeyError here means the demo data lost a department
             accounts.create_user(session, actor=SYSTEM, username=username, display_name=name, role=role,
                                  password=DEMO_PASSWORD, department_id=department_id)
         report.accounts.append((username, name, ROLE_LABELS[role]))
