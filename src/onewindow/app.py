@@ -9,7 +9,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
@@ -70,6 +70,13 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     async def integrity(request: Request, exc: IntegrityError):
         log.info("integrity error: %s", exc.orig)
         return _error_response(request, 409, Conflict("与已有数据冲突（编码重复或引用不存在），请检查后重试").as_dict())
+
+    @app.exception_handler(DataError)
+    async def bad_data(request: Request, exc: DataError):
+        # The database refused a value the validators let through (e.g. a NUL character in text).
+        log.info("data error: %s", exc.orig)
+        return _error_response(request, 422, {"code": "validation_failed", "message": "输入包含数据库无法保存的字符或数值",
+                                               "errors": []})
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError):

@@ -118,3 +118,9 @@ def test_limits_are_enforced(session):
         service.add_working_days(session, start=date(2026, 1, 1), days=-1)
     with pytest.raises(ValidationFailed):
         service.working_days_between(session, start=date(2000, 1, 1), end=date(2030, 1, 1))
+
+
+def test_dates_outside_the_supported_range_are_bad_input(session):
+    with pytest.raises(ValidationFailed) as info:
+        service.add_working_days(session, start=date(9999, 12, 30), days=5)
+    assert info.value.details[0].field == "start"

@@ -82,6 +82,7 @@ class WorkCalendar:
         return tuple(sorted({y for y in years if self.source(y) == "missing"}))
 
     def add_working_days(self, start: date, days: int, suspensions: Sequence[Interval] = ()) -> WorkingDayResult:
+        _check_range(start, "start")
         if not 0 <= days <= MAX_SPAN_DAYS:
             raise ValidationFailed.one(f"工作日数须在0–{MAX_SPAN_DAYS}之间", field="days")
         day, counted, years = start, 0, {start.year}
@@ -95,6 +96,8 @@ class WorkCalendar:
     def working_days_between(self, start: date, end: date,
                              suspensions: Sequence[Interval] = ()) -> WorkingDayResult:
         """Working days d with start < d <= end, suspended days excluded; negative when end < start."""
+        _check_range(start, "start")
+        _check_range(end, "end")
         if abs((end - start).days) > MAX_SPAN_DAYS:
             raise ValidationFailed.one(f"起止日期相差不能超过{MAX_SPAN_DAYS}天", field="end")
         sign = 1
@@ -107,6 +110,14 @@ class WorkCalendar:
             if self.is_working_day(day) and not _suspended(day, suspensions):
                 count += 1
         return WorkingDayResult(sign * count, self._estimated(years))
+
+
+EARLIEST, LATEST = date(1990, 1, 1), date(2100, 12, 31)
+
+
+def _check_range(day: date, name: str) -> None:
+    if not EARLIEST <= day <= LATEST:
+        raise ValidationFailed.one(f"日期须在{EARLIEST}至{LATEST}之间", field=name)
 
 
 def _suspended(day: date, suspensions: Sequence[Interval]) -> bool:

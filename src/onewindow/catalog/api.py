@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Response, UploadFile
+from fastapi import APIRouter, Path, Query, Response, UploadFile
 
 from onewindow.catalog import service, transfer
 from onewindow.catalog.bundles import REDUCTION_LABELS, BundlePlan
@@ -26,6 +26,7 @@ from onewindow.common.roles import Role
 from onewindow.common.uploads import read_upload
 
 router = APIRouter(tags=["事项目录"], responses=ERRORS)
+Version = Annotated[int, Path(ge=1, le=9999, description="版本号")]
 
 
 def item_out(item) -> dict:
@@ -76,7 +77,7 @@ def versions(code: str, session: DbSession, actor: MaybeUser) -> list[dict]:
 
 
 @router.put("/items/{code}/versions/{version}", response_model=ItemOut, summary="保存草稿版本（管理员）")
-def save_draft(code: str, version: int, body: ItemIn, session: DbSession, actor: CurrentUser) -> dict:
+def save_draft(code: str, version: Version, body: ItemIn, session: DbSession, actor: CurrentUser) -> dict:
     data = body.model_dump() | {"code": code, "version": version}
     return item_out(service.save_draft(session, actor=actor, data=data))
 
@@ -87,7 +88,7 @@ def new_version(code: str, session: DbSession, actor: CurrentUser) -> dict:
 
 
 @router.post("/items/{code}/versions/{version}/publish", response_model=ItemOut, summary="发布草稿版本")
-def publish(code: str, version: int, body: PublishIn, session: DbSession, actor: CurrentUser) -> dict:
+def publish(code: str, version: Version, body: PublishIn, session: DbSession, actor: CurrentUser) -> dict:
     return item_out(service.publish_item(session, actor=actor, code=code, version=version,
                                          valid_from=body.valid_from))
 

@@ -86,7 +86,7 @@ ITEM = (
     Col("promised_limit_days", "承诺办结时限（工作日）", "int", min=0, max=3650),
     Col("steps", "办理环节数", "int", min=1, max=20, default=4),
     Col("visits", "到现场次数", "int", min=0, max=10, default=0),
-    Col("fee_fen", "收费（分）", "int", min=0, max=10**11, default=0),
+    Col("fee_fen", "收费（分）", "int", min=0, max=2_000_000_000, default=0),  # fits a 32-bit column
     Col("fee_basis", "收费依据", "text", required=False, default=""),
     Col("online_depth", "网办深度", choices=ONLINE_DEPTHS),
     Col("cross_province", "跨省通办", "bool", required=False, default=False),

@@ -57,7 +57,7 @@ class BundleIn(BaseModel):
     status: Literal["draft", "published"] = "draft"
     core_item: str | None = Field(default=None, max_length=40, description="核心事项（其部门为牵头部门）")
     items: list[BundleItemIn] = Field(max_length=200)
-    expected_version: int | None = Field(default=None, description="乐观锁：修改时带上读到的版本")
+    expected_version: int | None = Field(default=None, ge=1, le=2**31 - 1, description="乐观锁：修改时带上读到的版本")
 
 
 class PlanIn(BaseModel):

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Query
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query
 
 from onewindow.common import audit
 from onewindow.common import service as accounts
@@ -10,6 +12,7 @@ from onewindow.common.errors import Unauthenticated
 from onewindow.common.http import CurrentUser, DbSession
 from onewindow.common.roles import AUDIT_READERS
 from onewindow.common.schemas import (
+    MAX_ID,
     AuditPage,
     ErrorOut,
     MeOut,
@@ -38,7 +41,7 @@ def create_token(body: TokenRequest, session: DbSession) -> TokenOut:
 
 
 @router.delete("/auth/tokens/{token_id}", status_code=204, tags=["认证"], summary="吊销令牌")
-def revoke_token(token_id: int, session: DbSession, actor: CurrentUser) -> None:
+def revoke_token(token_id: Annotated[int, Path(ge=1, le=MAX_ID)], session: DbSession, actor: CurrentUser) -> None:
     accounts.revoke_token(session, actor=actor, token_id=token_id)
 
 
@@ -62,12 +65,12 @@ def create_user(body: UserCreate, session: DbSession, actor: CurrentUser) -> Use
 
 
 @router.get("/users/{user_id}", response_model=UserOut, tags=["用户"], summary="用户详情")
-def get_user(user_id: int, session: DbSession, actor: CurrentUser) -> UserOut:
+def get_user(user_id: Annotated[int, Path(ge=1, le=MAX_ID)], session: DbSession, actor: CurrentUser) -> UserOut:
     return accounts.get_user(session, actor=actor, user_id=user_id)
 
 
 @router.patch("/users/{user_id}", response_model=UserOut, tags=["用户"], summary="修改用户（管理员）")
-def update_user(user_id: int, body: UserUpdate, session: DbSession, actor: CurrentUser) -> UserOut:
+def update_user(user_id: Annotated[int, Path(ge=1, le=MAX_ID)], body: UserUpdate, session: DbSession, actor: CurrentUser) -> UserOut:
     return accounts.update_user(session, actor=actor, user_id=user_id, **body.model_dump())
 
 

@@ -8,6 +8,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from onewindow.common.roles import Role
 
+MAX_ID = 2**31 - 1  # ids are 32-bit in both databases; a larger one is bad input, not a crash
+
 
 class ErrorOut(BaseModel):
     code: str
@@ -41,21 +43,21 @@ class UserOut(BaseModel):
 
 
 class UserCreate(BaseModel):
-    username: str = Field(max_length=64)
-    display_name: str = Field(max_length=64)
+    username: str = Field(pattern=r"^[A-Za-z0-9_.\-]{3,64}$")
+    display_name: str = Field(min_length=1, max_length=64)
     role: Role
-    password: str = Field(max_length=256)
-    department_id: int | None = None
+    password: str = Field(min_length=8, max_length=256, description="至少8位，且同时包含字母和数字")
+    department_id: int | None = Field(default=None, ge=1, le=MAX_ID)
 
 
 class UserUpdate(BaseModel):
-    expected_version: int | None = None
+    expected_version: int | None = Field(default=None, ge=1, le=MAX_ID, description="乐观锁：读到的版本")
     display_name: str | None = Field(default=None, max_length=64)
     role: Role | None = None
-    department_id: int | None = None
+    department_id: int | None = Field(default=None, ge=1, le=MAX_ID)
     clear_department: bool = False
     active: bool | None = None
-    password: str | None = Field(default=None, max_length=256)
+    password: str | None = Field(default=None, min_length=8, max_length=256)
 
 
 class UserPage(BaseModel):

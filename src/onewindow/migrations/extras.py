@@ -47,3 +47,8 @@ def create_extras() -> None:
 def drop_extras() -> None:
     for stmt in POSTGRES_DROP if op.get_bind().dialect.name == "postgresql" else SQLITE_DROP:
         op.execute(stmt)
+
+
+def include_name(name, type_, parent_names) -> bool:
+    """For autogenerate: the objects above are managed here, not by the models."""
+    return not (name or "").startswith(("service_items_fts", "ix_service_items_search"))

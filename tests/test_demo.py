@@ -1,0 +1,38 @@
+"""The demo city 示范市 as the issue asks: 25+ departments, 150+ items, the seeds' bundles, every role."""
+
+from sqlalchemy import func, select
+
+from onewindow.catalog import service
+from onewindow.catalog.models import Department, ServiceItem
+from onewindow.common.models import User
+from onewindow.common.roles import Role
+from onewindow.demo import loader
+
+
+def test_demo_city_loads_twice_and_meets_the_brief(session):
+    loader.load_demo(session)
+    report = loader.load_demo(session)  # idempotent
+    assert report.departments >= 25 and report.items >= 150 and report.bundles >= 6
+    assert {u.role for u in session.scalars(select(User))} == set(Role)
+    assert session.scalar(select(func.count()).select_from(User)) == len(loader.ACCOUNTS)
+    levels = set(session.scalars(select(Department.level)))
+    assert {"市", "县", "乡"} <= levels
+    names = {b.name for b in service.list_bundles(session)}
+    for wanted in ("企业开办", "餐饮", "工程建设", "新生儿", "身后"):
+        assert any(wanted in n for n in names), wanted
+    assert any("个转企" in n or "注销" in n for n in names)
+    for bundle in service.list_bundles(session):
+        plan, _ = service.bundle_plan(session, bundle=bundle)
+        assert plan.reductions["materials"].bundled <= plan.reductions["materials"].separate
+        assert plan.reductions["time"].bundled <= plan.reductions["time"].separate
+    kb = service.get_bundle(session, code="YJS-QYKB")
+    assert len(kb.items) >= 7
+    assert session.scalar(select(func.count()).select_from(ServiceItem).where(ServiceItem.status == "draft")) >= 1
+
+
+def test_engineering_bundle_meets_the_seed_limits(session):
+    loader.load_demo(session)
+    bundle = next(b for b in service.list_bundles(session) if "工程建设" in b.name)
+    plan, _ = service.bundle_plan(session, bundle=bundle)
+    assert plan.reductions["time"].bundled <= 60  # 工程建设项目审批 ≤ 60 working days
+    assert len(plan.stages) >= 4

@@ -1,0 +1,124 @@
+"""Server-rendered pages through the ASGI app: sign-in, CSRF on every form, role checks, forms that work."""
+
+import re
+
+import pytest
+
+from onewindow.common.roles import Role
+from tests.conftest import PASSWORD
+
+
+def csrf(html: str) -> str:
+    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+
+
+@pytest.fixture
+def browser_as(client, user_factory):
+    def login(role: Role, **kw):
+        user = user_factory(role, **kw)
+        r = client.post("/login", data={"username": user.username, "password": PASSWORD,
+                                         "csrf_token": csrf(client.get("/login").text), "next": "/"},
+                        follow_redirects=False)
+        assert r.status_code == 303
+        return client
+    return login
+
+
+def test_login_requires_csrf_and_redirects_safely(client, user_factory):
+    user_factory(Role.clerk, username="clerk1")
+    r = client.post("/login", data={"username": "clerk1", "password": PASSWORD}, follow_redirects=False)
+    assert r.status_code == 403
+    token = csrf(client.get("/login").text)
+    r = client.post("/login", data={"username": "clerk1", "password": PASSWORD, "csrf_token": token,
+                                    "next": "//evil.example/"}, follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == "/"
+
+
+def test_pages_need_sign_in(client, catalog):
+    r = client.get("/admin/users", follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"].startswith("/login?next=/admin/users")
+    assert client.get("/catalog").status_code == 200  # the guide is public
+    assert "企业设立登记" in client.get("/catalog/items/T-SCJG-0001").text
+
+
+def test_admin_creates_and_edits_users_through_forms(browser_as, catalog):
+    client = browser_as(Role.admin)
+    page = client.get("/admin/users")
+    token = csrf(page.text)
+    r = client.post("/admin/users", data={"csrf_token": token, "username": "new_clerk", "display_name": "新窗口",
+                                          "role": "approver", "password": "short", "department_id": ""})
+    assert r.status_code == 422 and "密码至少8位" in r.text and "该角色须指定所属部门" in r.text
+    r = client.post("/admin/users", data={"csrf_token": token, "username": "new_clerk", "display_name": "新窗口",
+                                          "role": "clerk", "password": "Window2026", "department_id": ""})
+    assert r.status_code == 200 and "new_clerk" in r.text
+    assert client.post("/admin/users", data={"username": "x", "display_name": "x", "role": "clerk",
+                                             "password": "Window2026"}).status_code == 403
+
+
+def test_clerk_cannot_open_admin_pages(browser_as, catalog):
+    client = browser_as(Role.clerk)
+    for path in ("/admin/users", "/catalog/designer", "/catalog/import", "/audit"):
+        assert client.get(path).status_code == 403, path
+
+
+def test_calendar_upload_form_shows_errors(browser_as, catalog):
+    client = browser_as(Role.admin)
+    token = csrf(client.get("/admin/calendar").text)
+    bad = "year: 2027\nholidays: [{name: 元旦, start: 2027-01-01}]\nworkdays: [{name: 错, date: 2027-01-05}]"
+    r = client.post("/admin/calendar/yaml", data={"csrf_token": token, "text": bad})
+    assert r.status_code == 422 and "调休上班日只能在周末" in r.text
+    r = client.post("/admin/calendar/upload", data={"csrf_token": token},
+                    files={"file": ("2027.yaml", b"year: 2027\nholidays: [{name: x, start: 2027-01-01}]\n")})
+    assert r.status_code == 200 and "2027 年放假与调休安排" in r.text
+
+
+def test_item_draft_edit_and_publish_through_pages(browser_as, catalog):
+    client = browser_as(Role.admin)
+    token = csrf(client.get("/catalog/items/T-SW-0001").text)
+    r = client.post("/catalog/items/T-SW-0001/versions", data={"csrf_token": token})
+    assert r.status_code == 200 and "编辑草稿" in r.text
+    text = re.search(r'<textarea name="text"[^>]*>(.*?)</textarea>', r.text, re.S).group(1)
+    import html
+
+    edited = html.unescape(text).replace("promised_limit_days: 1", "promised_limit_days: 99")
+    r = client.post("/catalog/items/T-SW-0001/versions/2/edit", data={"csrf_token": token, "text": edited})
+    assert r.status_code == 422 and "不能超过法定时限" in r.text
+    edited = html.unescape(text).replace("name: 发票申领", "name: 发票申领（新）")
+    r = client.post("/catalog/items/T-SW-0001/versions/2/edit", data={"csrf_token": token, "text": edited})
+    assert r.status_code == 200 and "发票申领（新）" in r.text
+    r = client.post("/catalog/items/T-SW-0001/versions/2/publish", data={"csrf_token": token, "valid_from": ""})
+    assert r.status_code == 200 and "发票申领（新）" in r.text
+
+
+def test_import_page_lists_errors(browser_as, catalog):
+    client = browser_as(Role.admin)
+    token = csrf(client.get("/catalog/import").text)
+    r = client.post("/catalog/import", data={"csrf_token": token},
+                    files={"file": ("bad.yaml", "departments:\n  - {code: x, name: 甲, level: 市}\n".encode())})
+    assert r.status_code == 422 and "import-errors" in r.text and "格式不正确" in r.text
+
+
+def test_bundle_pages(client, catalog):
+    r = client.get("/catalog/bundles")
+    assert r.status_code == 200 and "企业开办一件事" in r.text
+    r = client.get("/catalog/bundles/T-YJS-KB")
+    assert r.status_code == 200 and "牵头" in r.text and "reduction-chart" in r.text
+
+
+def test_search_page_and_partial(client, catalog):
+    r = client.get("/catalog", params={"q": "发票"})
+    assert "发票申领" in r.text and "<html" in r.text
+    partial = client.get("/catalog", params={"q": "发票"}, headers={"HX-Request": "true"})
+    assert "发票申领" in partial.text and "<html" not in partial.text
+
+
+def test_unknown_page_is_a_chinese_404(client):
+    r = client.get("/no/such/page", headers={"Accept": "text/html"})
+    assert r.status_code == 404 and "页面或资源不存在" in r.text
+
+
+def test_assets_are_served_locally(client):
+    html = client.get("/").text
+    assert "http://" not in html.replace("http://www.w3.org", "") and "https://" not in html
+    assert client.get("/static/vendor/htmx-2.0.11.min.js").status_code == 200
+    assert client.get("/static/vendor/echarts-5.6.0.common.min.js").status_code == 200
