@@ -2,7 +2,8 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed
+BASE := $(VENV)/.installed-base
+DEV := $(VENV)/.installed-dev
 PORT ?= 8000
 HOST ?= 127.0.0.1
 PG_URL ?= postgresql://postgres@127.0.0.1:5432/onewindow_test
@@ -10,33 +11,37 @@ PYTEST_WORKERS ?= 2
 
 .PHONY: demo test lint unit unit-sqlite unit-postgres e2e openapi bench clean
 
-$(STAMP): pyproject.toml
+$(BASE): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
-	touch $(STAMP)
+	$(BIN)/pip install --quiet -e .
+	touch $(BASE)
 
-demo: $(STAMP)
+$(DEV): $(BASE)
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(DEV)
+
+demo: $(BASE)
 	ONEWINDOW_PORT=$(PORT) ONEWINDOW_HOST=$(HOST) $(BIN)/onewindow demo
 
-test: $(STAMP) lint unit-sqlite unit-postgres e2e
+test: $(DEV) lint unit-sqlite unit-postgres e2e
 
-lint: $(STAMP)
+lint: $(DEV)
 	$(BIN)/ruff check src tests bench
 
-unit-sqlite: $(STAMP)
+unit-sqlite: $(DEV)
 	ONEWINDOW_TEST_DATABASE=sqlite $(BIN)/pytest -q -n $(PYTEST_WORKERS) -m "not e2e" tests
 
-unit-postgres: $(STAMP)
+unit-postgres: $(DEV)
 	ONEWINDOW_TEST_DATABASE=$(PG_URL) $(BIN)/pytest -q -n $(PYTEST_WORKERS) -m "not e2e" tests
 
-e2e: $(STAMP)
+e2e: $(DEV)
 	$(BIN)/pytest -q -m e2e tests/e2e
 
-openapi: $(STAMP)
+openapi: $(DEV)
 	$(BIN)/python -m onewindow.openapi > openapi.json
 
-bench: $(STAMP)
+bench: $(DEV)
 	$(BIN)/python bench/catalog_bench.py
 
 clean:
