@@ -93,9 +93,9 @@ def session_factory(engine: Engine | None = None) -> sessionmaker[Session]:
 
 
 @contextmanager
-def session_scope(engine: Engine | None = None) -> Iterator[Session]:
+def session_scope(engine: Engine | None = None, *, factory: sessionmaker[Session] | None = None) -> Iterator[Session]:
     """One unit of work: commit on success, roll back on any error."""
-    session = session_factory(engine)()
+    session = (factory or session_factory(engine))()
     try:
         yield session
         session.commit()

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from onewindow.common import service as accounts
 from onewindow.common.errors import Forbidden, Unauthenticated
 from onewindow.common.security import Principal
+from onewindow.db import session_scope
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 CSRF_HEADER = "X-CSRF-Token"
@@ -20,15 +21,8 @@ CSRF_FIELD = "csrf_token"
 
 def _session(request: Request) -> Iterator[Session]:
     """One transaction per request, committed before the response is sent (scope="function")."""
-    session = request.app.state.session_factory()
-    try:
+    with session_scope(factory=request.app.state.session_factory) as session:
         yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
 
 
 DbSession = Annotated[Session, Depends(_session, scope="function")]
