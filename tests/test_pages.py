@@ -122,3 +122,10 @@ def test_assets_are_served_locally(client):
     assert "http://" not in html.replace("http://www.w3.org", "") and "https://" not in html
     assert client.get("/static/vendor/htmx-2.0.11.min.js").status_code == 200
     assert client.get("/static/vendor/echarts-5.6.0.common.min.js").status_code == 200
+
+
+def test_department_tree_page(client, catalog):
+    r = client.get("/catalog/departments")
+    assert r.status_code == 200
+    assert r.text.index("测试市人民政府") < r.text.index("测试市公安局")  # parent before child
+    assert '/catalog?department=SCJGJ">1 项' in r.text

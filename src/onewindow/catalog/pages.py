@@ -35,6 +35,12 @@ def browse(request: Request, session: DbSession, principal: MaybeUser, q: str | 
     return render(request, name, ctx, principal=principal)
 
 
+@router.get("/departments")
+def departments(request: Request, session: DbSession, principal: MaybeUser):
+    return render(request, "catalog/departments.html", {"tree": service.department_tree(session),
+                                                        "counts": service.item_counts(session)}, principal=principal)
+
+
 @router.get("/items/{code}")
 def item_page(request: Request, code: str, session: DbSession, principal: MaybeUser,
               version: int | None = Query(None, ge=1, le=9999)):

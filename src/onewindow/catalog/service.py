@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from sqlalchemy import and_, case, or_, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from onewindow.catalog import bundles as planner
@@ -56,6 +56,13 @@ def department_tree(session: Session) -> list[tuple[int, Department]]:
 
     walk(None, 0)
     return out
+
+
+def item_counts(session: Session) -> dict[int, int]:
+    """Items in force per department id."""
+    rows = session.execute(select(ServiceItem.department_id, func.count(func.distinct(ServiceItem.code)))
+                           .where(current_clause()).group_by(ServiceItem.department_id))
+    return dict(rows.all())
 
 
 # ---- items ------------------------------------------------------------------------------------
