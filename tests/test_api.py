@@ -130,3 +130,12 @@ def test_cookie_session_api_writes_need_the_csrf_header(client, catalog, user_fa
     page = client.get("/catalog/designer").text
     token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
     assert client.delete("/api/bundles/T-YJS-KB", headers={"X-CSRF-Token": token}).status_code == 204
+
+
+def test_oversized_upload_is_refused_before_reading(catalog, api_as, monkeypatch):
+    from onewindow.config import get_settings
+
+    admin = api_as(Role.admin)
+    limit = get_settings().max_upload_bytes
+    r = admin.post("/api/catalog/import", files={"file": ("big.yaml", b"#" * (limit + 200_000))})
+    assert r.status_code == 413 and r.json()["errors"][0]["field"] == "file"

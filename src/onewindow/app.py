@@ -52,6 +52,16 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     app.state.session_factory = session_factory(engine or get_engine())
     app.add_middleware(SessionMiddleware, secret_key=settings.secret_key, session_cookie="onewindow_session",
                        same_site="lax", https_only=settings.secure_cookies, max_age=8 * 3600)
+    @app.middleware("http")
+    async def limit_body(request: Request, call_next):
+        # Refuse oversized bodies before the multipart parser spools them; read_upload checks again.
+        declared = request.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > settings.max_upload_bytes + 64 * 1024:
+            limit = settings.max_upload_bytes // (1024 * 1024)
+            return _error_response(request, 413, {"code": "too_large", "message": f"请求超过 {limit} MB 上限",
+                                                  "errors": [{"field": "file", "message": f"文件超过 {limit} MB 上限"}]})
+        return await call_next(request)
+
     app.mount("/static", StaticFiles(directory=str(WEB_DIR / "static")), name="static")
     for module in (common_api, calendar_api, catalog_api):
         app.include_router(module.router, prefix="/api")

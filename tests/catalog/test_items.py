@@ -72,3 +72,13 @@ def test_only_admins_edit(catalog):
     clerk = Principal(user_id=1, username="clerk", display_name="c", role=Role.clerk)
     with pytest.raises(Forbidden):
         service.new_version(catalog, actor=clerk, code="T-GA-0001")
+
+
+def test_like_wildcards_are_literal(catalog):
+    assert service.search_items(catalog, q="%").total == 0
+    assert service.search_items(catalog, q="_").total == 0
+
+
+def test_substring_fallback_when_no_word_matches(catalog):
+    # "设立登" is not a jieba word of any item; the name substring still finds it.
+    assert [i.code for i in service.search_items(catalog, q="设立登").items] == ["T-SCJG-0001"]

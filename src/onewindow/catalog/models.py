@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from onewindow.db import Base, UTCDateTime, utcnow
@@ -28,7 +28,11 @@ class ServiceItem(Base):
     so cases that reference a version keep the rules they were accepted under."""
 
     __tablename__ = "service_items"
-    __table_args__ = (UniqueConstraint("code", "version", name="uq_service_items_code_version"),)
+    __table_args__ = (
+        UniqueConstraint("code", "version", name="uq_service_items_code_version"),
+        # Lists filter by status and sort by code: one index serves both, no sort per page.
+        Index("ix_service_items_status_code_version", "status", "code", "version"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(40), index=True)  # 实施编码

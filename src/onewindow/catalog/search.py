@@ -7,7 +7,7 @@ import logging
 import re
 
 import jieba
-from sqlalchemy import ColumnElement, func, or_, select, text
+from sqlalchemy import ColumnElement, func, select, text
 from sqlalchemy.orm import Session
 
 from onewindow.catalog.models import ServiceItem
@@ -29,18 +29,22 @@ def query_terms(query: str) -> list[str]:
     return [w for token in jieba.cut(query or "") for w in _WORD.findall(token)]
 
 
-def matches(session: Session, query: str) -> ColumnElement[bool]:
-    """A WHERE clause for items matching every word of the query; names containing it also match."""
+def name_contains(query: str) -> ColumnElement[bool]:
+    """Substring match on the name, with LIKE's wildcards taken literally."""
+    escaped = query.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return ServiceItem.name.like(f"%{escaped}%", escape="\\")
+
+
+def full_text(session: Session, query: str) -> ColumnElement[bool] | None:
+    """Items whose segmented text holds every word of the query, through the full-text index;
+    None when the query has no words (only punctuation)."""
     terms = query_terms(query)
-    like = ServiceItem.name.like(f"%{query.strip()}%")
     if not terms:
-        return like
+        return None
     if session.get_bind().dialect.name == "postgresql":
-        fts = func.to_tsvector(text("'simple'"), ServiceItem.search_text).op("@@")(
+        return func.to_tsvector(text("'simple'"), ServiceItem.search_text).op("@@")(
             func.plainto_tsquery(text("'simple'"), " ".join(terms)))
-    else:
-        expr = " ".join('"' + t.replace('"', '""') + '"' for t in terms)
-        fts = ServiceItem.id.in_(
-            select(text("rowid")).select_from(text("service_items_fts"))
-            .where(text("service_items_fts MATCH :q").bindparams(q=expr)))
-    return or_(fts, like)
+    expr = " ".join('"' + t.replace('"', '""') + '"' for t in terms)
+    return ServiceItem.id.in_(
+        select(text("rowid")).select_from(text("service_items_fts"))
+        .where(text("service_items_fts MATCH :q").bindparams(q=expr)))

@@ -11,7 +11,7 @@ from onewindow.catalog import bundles as planner
 from onewindow.catalog import transfer
 from onewindow.catalog.documents import Document, RawRow
 from onewindow.catalog.models import Bundle, Department, ServiceItem
-from onewindow.catalog.search import matches
+from onewindow.catalog.search import full_text, name_contains
 from onewindow.common import audit
 from onewindow.common.errors import Conflict, ErrorCollector, NotFound, ValidationFailed
 from onewindow.common.pagination import Page, paginate
@@ -71,25 +71,36 @@ def search_items(session: Session, *, q: str | None = None, department: str | No
                  item_type: str | None = None, online_depth: str | None = None, level: str | None = None,
                  status: str = "current", actor: Principal | None = None, page: int = 1,
                  per_page: int = 20) -> Page:
-    """Items as citizens browse them (the version in force); editors may also list drafts or all versions."""
-    stmt = select(ServiceItem).join(ServiceItem.department)
+    """Items as citizens browse them (the version in force); editors may also list drafts or all versions.
+
+    A query goes to the full-text index first; only when that finds nothing does a substring match on
+    the name run (for fragments jieba does not segment as words). The two are not OR-ed in one
+    statement because PostgreSQL would then scan every row instead of using the index.
+    """
+    stmt = select(ServiceItem)
     if status == "current" or not _can_edit(actor):
         stmt = stmt.where(current_clause())
     elif status in ("draft", "published", "retired"):
         stmt = stmt.where(ServiceItem.status == status)
-    if q and q.strip():
-        stmt = stmt.where(matches(session, q.strip()))
-        stmt = stmt.order_by(case((ServiceItem.name.like(f"%{q.strip()}%"), 0), else_=1))
     if department:
-        stmt = stmt.where(Department.code == department)
+        stmt = stmt.where(ServiceItem.department_id.in_(select(Department.id).where(Department.code == department)))
     if item_type:
         stmt = stmt.where(ServiceItem.item_type == item_type)
     if online_depth:
         stmt = stmt.where(ServiceItem.online_depth == online_depth)
     if level:
         stmt = stmt.where(ServiceItem.level == level)
-    stmt = stmt.order_by(ServiceItem.code, ServiceItem.version)
-    return paginate(session, stmt, page=page, per_page=per_page)
+    if not (q and q.strip()):
+        return paginate(session, stmt.order_by(ServiceItem.code, ServiceItem.version), page=page, per_page=per_page)
+    query = q.strip()
+    by_name = case((name_contains(query), 0), else_=1)  # names containing the query first
+    order = (by_name, ServiceItem.code, ServiceItem.version)
+    fts = full_text(session, query)
+    if fts is not None:
+        result = paginate(session, stmt.where(fts).order_by(*order), page=page, per_page=per_page)
+        if result.total:
+            return result
+    return paginate(session, stmt.where(name_contains(query)).order_by(*order), page=page, per_page=per_page)
 
 
 def get_item(session: Session, *, code: str, version: int | None = None, actor: Principal | None = None) -> ServiceItem:
