@@ -72,22 +72,78 @@ def test_calendar_upload_form_shows_errors(browser_as, catalog):
     assert r.status_code == 200 and "2027 年放假与调休安排" in r.text
 
 
-def test_item_draft_edit_and_publish_through_pages(browser_as, catalog):
+def test_item_draft_yaml_edit_and_publish_through_pages(browser_as, catalog):
+    import html
+
     client = browser_as(Role.admin)
     token = csrf(client.get("/catalog/items/T-SW-0001").text)
     r = client.post("/catalog/items/T-SW-0001/versions", data={"csrf_token": token})
-    assert r.status_code == 200 and "编辑草稿" in r.text
-    text = re.search(r'<textarea name="text"[^>]*>(.*?)</textarea>', r.text, re.S).group(1)
-    import html
-
-    edited = html.unescape(text).replace("promised_limit_days: 1", "promised_limit_days: 99")
-    r = client.post("/catalog/items/T-SW-0001/versions/2/edit", data={"csrf_token": token, "text": edited})
+    assert r.status_code == 200 and "编辑草稿" in r.text  # lands on the form editor
+    page = client.get("/catalog/items/T-SW-0001/versions/2/yaml")
+    text = html.unescape(re.search(r'<textarea name="text"[^>]*>(.*?)</textarea>', page.text, re.S).group(1))
+    edited = text.replace("promised_limit_days: 1", "promised_limit_days: 99")
+    r = client.post("/catalog/items/T-SW-0001/versions/2/yaml", data={"csrf_token": token, "text": edited})
     assert r.status_code == 422 and "不能超过法定时限" in r.text
-    edited = html.unescape(text).replace("name: 发票申领", "name: 发票申领（新）")
-    r = client.post("/catalog/items/T-SW-0001/versions/2/edit", data={"csrf_token": token, "text": edited})
+    edited = text.replace("name: 发票申领", "name: 发票申领（新）")
+    r = client.post("/catalog/items/T-SW-0001/versions/2/yaml", data={"csrf_token": token, "text": edited})
     assert r.status_code == 200 and "发票申领（新）" in r.text
     r = client.post("/catalog/items/T-SW-0001/versions/2/publish", data={"csrf_token": token, "valid_from": ""})
     assert r.status_code == 200 and "发票申领（新）" in r.text
+
+
+def _form_fields(html_text: str) -> dict:
+    """What a browser would post for the form as rendered (inputs, checked boxes, selected options, textareas)."""
+    import html
+
+    data = {}
+    for m in re.finditer(r'<input([^>]*)>', html_text):
+        attrs = m.group(1)
+        name = re.search(r'name="([^"]+)"', attrs)
+        if not name:
+            continue
+        value = re.search(r'value="([^"]*)"', attrs)
+        if 'type="checkbox"' in attrs and "checked" not in attrs:
+            continue
+        data[name.group(1)] = html.unescape(value.group(1)) if value else ""
+    for m in re.finditer(r'<select name="([^"]+)"[^>]*>(.*?)</select>', html_text, re.S):
+        options = re.findall(r'<option(?: value="([^"]*)")?( selected)?>([^<]*)</option>', m.group(2))
+        chosen = next((o for o in options if o[1]), options[0] if options else None)
+        data[m.group(1)] = html.unescape(chosen[0] or chosen[2]) if chosen else ""
+    for m in re.finditer(r'<textarea name="([^"]+)"[^>]*>(.*?)</textarea>', html_text, re.S):
+        data[m.group(1)] = html.unescape(m.group(2))
+    return data
+
+
+def test_item_form_editor_round_trip_and_errors(browser_as, catalog):
+    from onewindow.catalog import service
+
+    client = browser_as(Role.admin)
+    token = csrf(client.get("/catalog/items/T-GA-0001").text)
+    page = client.post("/catalog/items/T-GA-0001/versions", data={"csrf_token": token})
+    data = _form_fields(page.text)
+    assert data["item.name"] == "公章刻制备案" and data["materials.0.code"] == "M-LICENCE"
+    # Saving the form unchanged keeps the item as it was (blank rows are dropped).
+    assert client.post("/catalog/items/T-GA-0001/versions/2/edit", data=data).status_code == 200
+    draft = service.get_item(catalog, code="T-GA-0001", version=2, actor=service_admin())
+    assert [m.code for m in draft.materials] == ["M-LICENCE", "M-LEGAL-ID", "M-SEAL-FORM"]
+    # A new material row, a bad limit and a half-filled row: every error is listed, nothing saved.
+    bad = data | {"item.promised_limit_days": "9", "materials.3.code": "M-NEW", "materials.3.name": "新材料",
+                  "materials.4.code": "", "materials.4.name": "缺编码"}
+    r = client.post("/catalog/items/T-GA-0001/versions/2/edit", data=bad)
+    assert r.status_code == 422 and "不能超过法定时限" in r.text and "materials 第5行" in r.text
+    good = bad | {"item.promised_limit_days": "2", "materials.4.code": "M-NEW2"}
+    assert client.post("/catalog/items/T-GA-0001/versions/2/edit", data=good).status_code == 200
+    catalog.expire_all()
+    draft = service.get_item(catalog, code="T-GA-0001", version=2, actor=service_admin())
+    assert draft.promised_limit_days == 2 and [m.code for m in draft.materials][-2:] == ["M-NEW", "M-NEW2"]
+    row = client.get("/catalog/editor/row/materials", params={"n": 7})
+    assert 'name="materials.7.code"' in row.text
+
+
+def service_admin():
+    from onewindow.common.security import SYSTEM
+
+    return SYSTEM
 
 
 def test_import_page_lists_errors(browser_as, catalog):

@@ -18,6 +18,7 @@ from onewindow import __version__
 from onewindow.calendar import api as calendar_api
 from onewindow.calendar import pages as calendar_pages
 from onewindow.catalog import api as catalog_api
+from onewindow.catalog import edit_pages as catalog_edit_pages
 from onewindow.catalog import pages as catalog_pages
 from onewindow.common import api as common_api
 from onewindow.common import pages as common_pages
@@ -65,7 +66,7 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     app.mount("/static", StaticFiles(directory=str(WEB_DIR / "static")), name="static")
     for module in (common_api, calendar_api, catalog_api):
         app.include_router(module.router, prefix="/api")
-    for module in (common_pages, calendar_pages, catalog_pages):
+    for module in (common_pages, calendar_pages, catalog_pages, catalog_edit_pages):
         app.include_router(module.router, include_in_schema=False)
 
     @app.exception_handler(DomainError)

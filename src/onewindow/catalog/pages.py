@@ -9,7 +9,6 @@ from fastapi.responses import RedirectResponse, Response
 from onewindow.catalog import fields as F
 from onewindow.catalog import service, transfer
 from onewindow.catalog.bundles import REDUCTION_LABELS
-from onewindow.common import yamlio
 from onewindow.common.errors import DomainError, ValidationFailed
 from onewindow.common.http import CsrfChecked, DbSession, MaybeUser, PageUser, require_page_role
 from onewindow.common.roles import Role
@@ -53,35 +52,6 @@ def item_page(request: Request, code: str, session: DbSession, principal: MaybeU
 def new_version(code: str, session: DbSession, principal: PageUser):
     item = service.new_version(session, actor=principal, code=code)
     return RedirectResponse(f"/catalog/items/{code}/versions/{item.version}/edit", status_code=303)
-
-
-@router.get("/items/{code}/versions/{version}/edit")
-def edit_draft(request: Request, code: str, version: int, session: DbSession, principal: PageUser):
-    require_page_role(principal, Role.admin)
-    item = service.get_item(session, code=code, version=version, actor=principal)
-    doc = transfer.item_document(item)
-    text = transfer.write_yaml({k: v for k, v in doc.items() if k not in ("code", "version", "status")})
-    return render(request, "catalog/edit.html", {"item": item, "text": text}, principal=principal)
-
-
-@router.post("/items/{code}/versions/{version}/edit", dependencies=[CsrfChecked])
-def save_draft(request: Request, code: str, version: int, session: DbSession, principal: PageUser,
-               text: str = Form(max_length=500_000)):
-    require_page_role(principal, Role.admin)
-    item = service.get_item(session, code=code, version=version, actor=principal)
-    try:
-        data = yamlio.load(text)
-        if not isinstance(data, dict):
-            raise ValidationFailed.one("内容应为“字段: 值”的映射")
-        service.save_draft(session, actor=principal, data={**data, "code": code, "version": version})
-    except yamlio.YamlError as exc:
-        return render(request, "catalog/edit.html", {"item": item, "text": text, "error_title": "YAML 格式错误",
-                                                     "errors": [str(exc)]}, principal=principal, status_code=422)
-    except ValidationFailed as exc:
-        session.rollback()
-        return render(request, "catalog/edit.html", {"item": item, "text": text, "error_title": exc.message,
-                                                     "errors": exc.details}, principal=principal, status_code=422)
-    return RedirectResponse(f"/catalog/items/{code}?version={version}", status_code=303)
 
 
 @router.post("/items/{code}/versions/{version}/publish", dependencies=[CsrfChecked])
