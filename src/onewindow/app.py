@@ -22,11 +22,12 @@ from onewindow.catalog import edit_pages as catalog_edit_pages
 from onewindow.catalog import pages as catalog_pages
 from onewindow.common import api as common_api
 from onewindow.common import pages as common_pages
+from onewindow.common import service as accounts
 from onewindow.common.errors import Conflict, DomainError
 from onewindow.common.http import LoginRequired
 from onewindow.common.web import WEB_DIR, render
 from onewindow.config import get_settings
-from onewindow.db import get_engine, session_factory
+from onewindow.db import get_engine, session_factory, session_scope
 
 log = logging.getLogger("onewindow")
 
@@ -37,9 +38,19 @@ def _wants_html(request: Request) -> bool:
     return not request.url.path.startswith(("/api/", "/open311/")) and "text/html" in request.headers.get("accept", "")
 
 
+def _signed_in(request: Request):
+    """The principal for an error page's header, read in a session of its own (the request's failed)."""
+    user_id = request.session.get("user_id") if "session" in request.scope else None
+    if user_id is None:
+        return None
+    with session_scope(factory=request.app.state.session_factory) as session:
+        return accounts.principal_from_user_id(session, int(user_id))
+
+
 def _error_response(request: Request, status: int, payload: dict):
     if _wants_html(request):
-        return render(request, "error.html", {"status": status, "error": payload}, status_code=status)
+        return render(request, "error.html", {"status": status, "error": payload}, status_code=status,
+                      principal=_signed_in(request))
     return JSONResponse(payload, status_code=status)
 
 

@@ -58,11 +58,12 @@ def test_deleted_record_is_reported(session):
 
 def test_deleted_last_record_is_reported(session):
     _write(session, 3)
+    last = session.scalar(text("SELECT max(seq) FROM audit_records"))
     _drop_guards(session)
-    session.execute(text("DELETE FROM audit_records WHERE seq = 3"))
+    session.execute(text("DELETE FROM audit_records WHERE seq = :s"), {"s": last})
     session.expire_all()
     result = audit.verify(session)
-    assert not result.ok and result.first_bad_seq == 3
+    assert not result.ok and result.first_bad_seq == last and "链尾" in result.reason
 
 
 def test_cli_verify_reports_tampering(tmp_path):
@@ -89,3 +90,31 @@ def test_cli_verify_reports_tampering(tmp_path):
                          capture_output=True, text=True)
     assert bad.returncode == 2 and "#2" in bad.stderr
     eng.dispose()
+
+
+def test_concurrent_appends_never_fork_the_chain(engine):
+    """Two writers appending at once, each in its own committed transactions: one unbroken chain."""
+    import threading
+
+    from onewindow.db import session_scope
+
+    errors = []
+
+    def writer(n: int) -> None:
+        try:
+            for i in range(15):
+                with session_scope(engine) as s:
+                    audit.record(s, actor=SYSTEM, action="test.concurrent", entity_type="writer", entity_id=f"{n}-{i}")
+        except Exception as exc:  # surfaced below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    with session_scope(engine) as s:
+        result = audit.verify(s)
+        assert result.ok, result.reason
+        assert s.scalar(text("SELECT count(*) FROM audit_records WHERE action = 'test.concurrent'")) >= 30
