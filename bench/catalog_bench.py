@@ -48,16 +48,9 @@ def fresh_database(kind: str, name: str, pg_base: str) -> str:
             Path(f"{path}{suffix}").unlink(missing_ok=True)
         url = f"sqlite:///{path}"
     else:
-        from sqlalchemy import create_engine, text
+        from onewindow.db import recreate_postgres_database
 
-        base = pg_base.rstrip("/")
-        admin = create_engine(f"{base}/postgres".replace("postgresql://", "postgresql+psycopg://"),
-                              isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        admin.dispose()
-        url = f"{base}/{name}"
+        url = recreate_postgres_database(pg_base, name)
     engine = make_engine(url)
     migrate.upgrade(engine)
     engine.dispose()

@@ -14,7 +14,6 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from onewindow import migrate
@@ -22,7 +21,7 @@ from onewindow.catalog import transfer
 from onewindow.common import service as accounts
 from onewindow.common.roles import Role
 from onewindow.common.security import SYSTEM
-from onewindow.db import make_engine
+from onewindow.db import make_engine, recreate_postgres_database
 
 DATA = Path(__file__).parent / "data"
 PASSWORD = "Test2026pass"
@@ -33,14 +32,7 @@ def _database_url(worker: str) -> str:
     if target == "sqlite":
         return f"sqlite:///{tempfile.mkdtemp(prefix='ow-test-')}/test.db"
     base, _, name = target.rpartition("/")
-    name = f"{name}_{worker}"
-    admin = create_engine(f"{base}/postgres".replace("postgresql://", "postgresql+psycopg://"),
-                          isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return f"{base}/{name}"
+    return recreate_postgres_database(base, f"{name}_{worker}")
 
 
 @pytest.fixture(scope="session")

@@ -104,3 +104,22 @@ def session_scope(engine: Engine | None = None, *, factory: sessionmaker[Session
         raise
     finally:
         session.close()
+
+
+def recreate_postgres_database(base_url: str, name: str) -> str:
+    """Drop and create an empty PostgreSQL database beside `base_url` (for tests and benchmarks);
+    returns its URL."""
+    import re
+
+    if not re.fullmatch(r"[A-Za-z0-9_]{1,63}", name):
+        raise ValueError(f"unsafe database name {name!r}")
+    base = base_url.rstrip("/")
+    admin = create_engine(f"{base}/postgres".replace("postgresql://", "postgresql+psycopg://"),
+                          isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    finally:
+        admin.dispose()
+    return f"{base}/{name}"
