@@ -95,12 +95,16 @@ def publish(code: str, version: Version, body: PublishIn, session: DbSession, ac
 
 @router.get("/bundles", response_model=list[BundleOut], summary="一件事列表及其减负成效")
 def bundles(session: DbSession, actor: MaybeUser) -> list[dict]:
-    return [bundle_out(session, b) for b in service.list_bundles(session, actor=actor)]
+    plans = service.bundle_plans(session, bundles=service.list_bundles(session, actor=actor))
+    return [_bundle_dict(b, plan) for b, plan in plans]
+
+
+def _bundle_dict(bundle, plan: BundlePlan) -> dict:
+    return {**transfer.bundle_document(bundle), "version": bundle.version, "plan": plan_out(plan)}
 
 
 def bundle_out(session, bundle) -> dict:
-    plan, _ = service.bundle_plan(session, bundle=bundle)
-    return {**transfer.bundle_document(bundle), "version": bundle.version, "plan": plan_out(plan)}
+    return _bundle_dict(bundle, service.bundle_plan(session, bundle=bundle)[0])
 
 
 @router.get("/bundles/{code}", response_model=BundleOut, summary="一件事详情：合并表单、材料、减负成效")

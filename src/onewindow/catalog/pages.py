@@ -64,7 +64,7 @@ def publish(code: str, version: int, session: DbSession, principal: PageUser,
 
 @router.get("/bundles")
 def bundles(request: Request, session: DbSession, principal: MaybeUser):
-    rows = [(b, service.bundle_plan(session, bundle=b)[0]) for b in service.list_bundles(session, actor=principal)]
+    rows = service.bundle_plans(session, bundles=service.list_bundles(session, actor=principal))
     return render(request, "catalog/bundles.html", {"rows": rows, "labels": REDUCTION_LABELS}, principal=principal)
 
 
