@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -119,8 +120,6 @@ def create_app(engine: Engine | None = None) -> FastAPI:
         if request.headers.get("hx-request"):
             return JSONResponse({"code": "unauthenticated", "message": "请先登录"}, status_code=401,
                                 headers={"HX-Redirect": "/login"})
-        from urllib.parse import quote
-
         return RedirectResponse(f"/login?next={quote(exc.next_url)}", status_code=303)
 
     return app

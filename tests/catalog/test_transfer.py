@@ -36,14 +36,13 @@ def wipe(session):
 
 @pytest.mark.parametrize("fmt", ["yaml", "xlsx"])
 def test_export_import_round_trip(catalog, fmt):
+    before, _, _ = transfer.export_catalog(catalog, fmt="yaml")
     first, _, name = transfer.export_catalog(catalog, fmt=fmt)
     wipe(catalog)
     assert counts(catalog) == (0, 0, 0)
     transfer.import_catalog(catalog, actor=SYSTEM, filename=name, content=first)
-    second, _, _ = transfer.export_catalog(catalog, fmt="yaml")
-    reference, _, _ = transfer.export_catalog(catalog, fmt="yaml")
-    assert second == reference
-    assert yaml.safe_load(second) == yaml.safe_load(transfer.write_yaml(transfer.export_data(catalog)))
+    after, _, _ = transfer.export_catalog(catalog, fmt="yaml")
+    assert after == before  # byte for byte: the catalogue came back identical
     assert counts(catalog) == (5, 6, 1)
     if fmt == "xlsx":
         book = load_workbook(io.BytesIO(first))

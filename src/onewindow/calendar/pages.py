@@ -10,7 +10,7 @@ from fastapi.responses import RedirectResponse
 from onewindow.calendar import service
 from onewindow.calendar.schedule import KIND_LABELS, parse_yaml
 from onewindow.common.errors import ValidationFailed
-from onewindow.common.http import CsrfChecked, DbSession, PageUser, require_page_role
+from onewindow.common.http import CsrfChecked, DbSession, PageUser
 from onewindow.common.uploads import read_upload
 from onewindow.common.web import render
 
@@ -47,7 +47,7 @@ def calendar_page(request: Request, session: DbSession, principal: PageUser,
 
 @router.post("/upload", dependencies=[CsrfChecked])
 async def upload(request: Request, session: DbSession, principal: PageUser, file: UploadFile):
-    require_page_role(principal, *service.EDITORS)
+    principal.require(*service.EDITORS)
     try:
         filename, content = await read_upload(file, suffixes=(".yaml", ".yml", ".xlsx"))
         schedule = service.parse_schedule(filename=filename, content=content)
@@ -60,7 +60,7 @@ async def upload(request: Request, session: DbSession, principal: PageUser, file
 
 @router.post("/yaml", dependencies=[CsrfChecked])
 def paste(request: Request, session: DbSession, principal: PageUser, text: str = Form(max_length=100_000)):
-    require_page_role(principal, *service.EDITORS)
+    principal.require(*service.EDITORS)
     try:
         schedule = parse_yaml(text)
         service.load_schedule(session, actor=principal, schedule=schedule, source="页面录入")

@@ -6,8 +6,6 @@ import io
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-import yaml
-
 from onewindow.common import yamlio
 from onewindow.common.errors import ErrorCollector
 
@@ -137,18 +135,3 @@ def parse_xlsx(content: bytes) -> Schedule:
         _add(schedule, errors, day, kind, name, sheet=title, row=n)
     errors.raise_if_any("放假安排有误")
     return schedule
-
-
-def to_yaml(schedule: Schedule) -> str:
-    """The YAML form of a schedule, holidays grouped into runs, so a loaded year can be exported again."""
-    holidays, workdays = [], []
-    for day in sorted(schedule.days):
-        kind, name = schedule.days[day]
-        if kind == WORKDAY:
-            workdays.append({"name": name, "date": day})
-        elif holidays and holidays[-1]["name"] == name and holidays[-1]["end"] + timedelta(days=1) == day:
-            holidays[-1]["end"] = day
-        else:
-            holidays.append({"name": name, "start": day, "end": day})
-    return yaml.safe_dump({"year": schedule.year, "holidays": holidays, "workdays": workdays},
-                          allow_unicode=True, sort_keys=False)

@@ -10,6 +10,7 @@ working day; `add_working_days(d, 0)` is d itself (即办).
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -34,6 +35,9 @@ PACKAGE_NAMES = {
     "Mid-autumn Festival": "中秋节", "Anti-Fascist 70th Day": "抗战胜利70周年纪念日",
 }
 PACKAGE_YEARS = range(min(official.holidays).year, max(official.holidays).year + 1)
+
+_PACKAGE_HOLIDAYS = Counter(d.year for d in official.holidays)
+_PACKAGE_WORKDAYS = Counter(d.year for d in official.workdays)
 
 Interval = tuple[date, date]  # inclusive; a clock suspension (补正, 特别程序) that does not count
 
@@ -172,16 +176,18 @@ def year_schedule(session: Session, *, year: int) -> Schedule:
 
 
 def list_years(session: Session, *, around: int) -> list[YearInfo]:
-    """Every package year, every loaded year and the next two years after `around`."""
+    """Every package year, every loaded year and the next two years after `around` (two queries)."""
     loaded = {y.year: y for y in session.scalars(select(CalendarYear))}
-    years = sorted(set(PACKAGE_YEARS) | set(loaded) | {around, around + 1, around + 2})
     cal = load_calendar(session)
     out = []
-    for year in reversed(years):
-        sched = year_schedule(session, year=year) if cal.source(year) != "missing" else Schedule(year)
-        kinds = [k for k, _ in sched.days.values()]
-        out.append(YearInfo(year, cal.source(year), kinds.count(HOLIDAY), kinds.count(WORKDAY),
-                            loaded[year].loaded_by if year in loaded else None))
+    for year in sorted(set(PACKAGE_YEARS) | set(loaded) | {around, around + 1, around + 2}, reverse=True):
+        source = cal.source(year)
+        if source == "loaded":
+            kinds = list(cal.loaded[year].values())
+            holidays, workdays = kinds.count(HOLIDAY), kinds.count(WORKDAY)
+        else:  # package or missing (zero days)
+            holidays, workdays = _PACKAGE_HOLIDAYS[year], _PACKAGE_WORKDAYS[year]
+        out.append(YearInfo(year, source, holidays, workdays, loaded[year].loaded_by if year in loaded else None))
     return out
 
 

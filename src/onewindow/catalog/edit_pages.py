@@ -10,7 +10,7 @@ from onewindow.catalog import service, transfer
 from onewindow.catalog.fields import FORM_FIELD, ITEM, MATERIAL, export_value
 from onewindow.common import yamlio
 from onewindow.common.errors import ValidationFailed
-from onewindow.common.http import CsrfChecked, DbSession, PageUser, require_page_role
+from onewindow.common.http import CsrfChecked, DbSession, PageUser
 from onewindow.common.roles import Role
 from onewindow.common.web import render
 
@@ -21,7 +21,7 @@ BLANK_ROWS = 2
 
 
 def _draft(session, principal, code: str, version: int):
-    require_page_role(principal, Role.admin)
+    principal.require(Role.admin)
     return service.get_item(session, code=code, version=version, actor=principal)
 
 
@@ -81,7 +81,7 @@ async def save_form(request: Request, code: str, version: int, session: DbSessio
 
 @router.get("/editor/row/{table}")
 def blank_row(request: Request, table: str, principal: PageUser, n: int = Query(ge=0, le=500)):
-    require_page_role(principal, Role.admin)
+    principal.require(Role.admin)
     if table not in TABLES:
         raise ValidationFailed.one("未知的表", field="table")
     return render(request, "catalog/_edit_row.html", {"table": table, "cols": TABLES[table], "i": n, "row": {}},

@@ -10,7 +10,7 @@ from onewindow.catalog import fields as F
 from onewindow.catalog import service, transfer
 from onewindow.catalog.bundles import REDUCTION_LABELS
 from onewindow.common.errors import DomainError, ValidationFailed
-from onewindow.common.http import CsrfChecked, DbSession, MaybeUser, PageUser, require_page_role
+from onewindow.common.http import CsrfChecked, DbSession, MaybeUser, PageUser
 from onewindow.common.roles import Role
 from onewindow.common.uploads import read_upload
 from onewindow.common.web import render
@@ -107,7 +107,7 @@ def _designer_ctx(session, state: dict) -> dict:
 
 @router.get("/designer")
 def designer(request: Request, session: DbSession, principal: PageUser, code: str | None = Query(None, max_length=40)):
-    require_page_role(principal, Role.admin)
+    principal.require(Role.admin)
     state = {"code": "", "name": "", "description": "", "status": "draft", "codes": [], "deps": {},
              "core_item": None, "version": ""}
     if code:
@@ -120,21 +120,21 @@ def designer(request: Request, session: DbSession, principal: PageUser, code: st
 
 @router.get("/designer/search")
 def designer_search(request: Request, session: DbSession, principal: PageUser, q: str = Query("", max_length=100)):
-    require_page_role(principal, Role.admin)
+    principal.require(Role.admin)
     result = service.search_items(session, q=q or None, page=1, per_page=15)
     return render(request, "catalog/_designer_search.html", {"page": result, "q": q}, principal=principal)
 
 
 @router.post("/designer/panel", dependencies=[CsrfChecked])
 async def designer_panel(request: Request, session: DbSession, principal: PageUser):
-    require_page_role(principal, Role.admin)
+    principal.require(Role.admin)
     state = _designer_state(await request.form())
     return render(request, "catalog/_designer_panel.html", _designer_ctx(session, state), principal=principal)
 
 
 @router.post("/designer/save", dependencies=[CsrfChecked])
 async def designer_save(request: Request, session: DbSession, principal: PageUser):
-    require_page_role(principal, Role.admin)
+    principal.require(Role.admin)
     state = _designer_state(await request.form())
     try:
         bundle = service.save_bundle(
@@ -153,13 +153,13 @@ async def designer_save(request: Request, session: DbSession, principal: PageUse
 
 @router.get("/import")
 def import_page(request: Request, principal: PageUser):
-    require_page_role(principal, Role.admin)
+    principal.require(Role.admin)
     return render(request, "catalog/import.html", {}, principal=principal)
 
 
 @router.post("/import", dependencies=[CsrfChecked])
 async def import_file(request: Request, session: DbSession, principal: PageUser, file: UploadFile):
-    require_page_role(principal, Role.admin)
+    principal.require(Role.admin)
     try:
         filename, content = await read_upload(file, suffixes=(".yaml", ".yml", ".xlsx"))
         summary = transfer.import_catalog(session, actor=principal, filename=filename, content=content)
@@ -173,6 +173,6 @@ async def import_file(request: Request, session: DbSession, principal: PageUser,
 
 @router.get("/export.{fmt}")
 def export(fmt: str, session: DbSession, principal: PageUser):
-    require_page_role(principal, Role.admin)
+    principal.require(Role.admin)
     content, media, name = transfer.export_catalog(session, fmt=fmt)
     return Response(content, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'})

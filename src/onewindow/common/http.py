@@ -112,7 +112,3 @@ async def csrf_form(request: Request) -> None:
 
 CsrfChecked = Depends(csrf_form)
 
-
-def require_page_role(principal: Principal, *roles) -> None:
-    if principal.role not in roles:
-        raise Forbidden("您的角色无权访问此页面")

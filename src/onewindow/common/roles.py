@@ -34,6 +34,5 @@ ROLE_LABELS: dict[Role, str] = {
 # Roles whose work belongs to one department: the account must name it.
 DEPARTMENT_ROLES = frozenset({Role.approver, Role.handler, Role.inspector})
 
-STAFF_ROLES = frozenset(Role) - {Role.applicant}
 AUDIT_READERS = frozenset({Role.supervisor, Role.admin})
 CATALOG_EDITORS = frozenset({Role.admin})
