@@ -73,3 +73,32 @@ class AuditHead(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     seq: Mapped[int] = mapped_column(Integer, default=0)
     hash: Mapped[str] = mapped_column(String(64))
+
+
+class OutboxMessage(Base):
+    """A notification written in the same transaction as the change it reports; senders deliver
+    from here. `dedupe_key` makes repeated periodic work (SLA sweeps, reminders) write it once."""
+
+    __tablename__ = "outbox_messages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    recipient_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"), index=True)
+    channel: Mapped[str] = mapped_column(String(16), default="site")  # site / sms / email
+    subject: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text, default="")
+    link: Mapped[str | None] = mapped_column(String(300))
+    dedupe_key: Mapped[str | None] = mapped_column(String(200), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Lease(Base):
+    """A named lease so periodic work runs in one process at a time, whichever process gets it."""
+
+    __tablename__ = "leases"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(128))
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -1,0 +1,46 @@
+"""Database leases: periodic work (SLA sweeps, reminders) runs in one process at a time.
+
+A lease row names its holder and an expiry. Taking it is one conditional UPDATE (or the first
+INSERT), so two processes racing for it cannot both win; a crashed holder's lease simply expires.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from datetime import timedelta
+
+from sqlalchemy import or_, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from onewindow.common.models import Lease
+from onewindow.db import utcnow
+
+
+def default_holder() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def acquire(session: Session, *, name: str, holder: str, ttl: timedelta) -> bool:
+    """Take or renew the lease `name` for `ttl`; False when another holder has it unexpired."""
+    now = utcnow()
+    taken = session.execute(
+        update(Lease).where(Lease.name == name, or_(Lease.holder == holder, Lease.expires_at < now))
+        .values(holder=holder, expires_at=now + ttl)
+    ).rowcount
+    if taken:
+        return True
+    if session.get(Lease, name) is not None:
+        return False
+    try:
+        with session.begin_nested():
+            session.add(Lease(name=name, holder=holder, expires_at=now + ttl))
+    except IntegrityError:
+        return False  # someone inserted it first
+    return True
+
+
+def release(session: Session, *, name: str, holder: str) -> None:
+    session.execute(update(Lease).where(Lease.name == name, Lease.holder == holder)
+                    .values(expires_at=utcnow()))
