@@ -18,6 +18,8 @@ from starlette.middleware.sessions import SessionMiddleware
 from onewindow import __version__
 from onewindow.calendar import api as calendar_api
 from onewindow.calendar import pages as calendar_pages
+from onewindow.cases import api as cases_api
+from onewindow.cases import pages as cases_pages
 from onewindow.catalog import api as catalog_api
 from onewindow.catalog import edit_pages as catalog_edit_pages
 from onewindow.catalog import pages as catalog_pages
@@ -29,6 +31,10 @@ from onewindow.common.http import LoginRequired
 from onewindow.common.web import WEB_DIR, render
 from onewindow.config import get_settings
 from onewindow.db import get_engine, session_factory, session_scope
+from onewindow.licences import api as licences_api
+from onewindow.licences import pages as licences_pages
+from onewindow.sharing import api as sharing_api
+from onewindow.sharing import pages as sharing_pages
 
 log = logging.getLogger("onewindow")
 
@@ -76,9 +82,10 @@ def create_app(engine: Engine | None = None) -> FastAPI:
         return await call_next(request)
 
     app.mount("/static", StaticFiles(directory=str(WEB_DIR / "static")), name="static")
-    for module in (common_api, calendar_api, catalog_api):
+    for module in (common_api, calendar_api, catalog_api, sharing_api, cases_api, licences_api):
         app.include_router(module.router, prefix="/api")
-    for module in (common_pages, calendar_pages, catalog_pages, catalog_edit_pages):
+    for module in (common_pages, calendar_pages, catalog_pages, catalog_edit_pages, sharing_pages, cases_pages,
+                   licences_pages):
         app.include_router(module.router, include_in_schema=False)
 
     @app.exception_handler(DomainError)
