@@ -20,6 +20,7 @@ from onewindow.calendar import api as calendar_api
 from onewindow.calendar import pages as calendar_pages
 from onewindow.cases import api as cases_api
 from onewindow.cases import pages as cases_pages
+from onewindow.cases import staff_pages as cases_staff_pages
 from onewindow.catalog import api as catalog_api
 from onewindow.catalog import edit_pages as catalog_edit_pages
 from onewindow.catalog import pages as catalog_pages
@@ -85,7 +86,7 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     for module in (common_api, calendar_api, catalog_api, sharing_api, cases_api, licences_api):
         app.include_router(module.router, prefix="/api")
     for module in (common_pages, calendar_pages, catalog_pages, catalog_edit_pages, sharing_pages, cases_pages,
-                   licences_pages):
+                   cases_staff_pages, licences_pages):
         app.include_router(module.router, include_in_schema=False)
 
     @app.exception_handler(DomainError)

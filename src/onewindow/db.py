@@ -64,6 +64,22 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.close()
 
 
+def _sqlite_begin(conn) -> None:
+    # A deferred BEGIN that reads first and writes later fails at once (SQLITE_BUSY_SNAPSHOT) when another
+    # writer committed in between; a unit of work that will write asks for the write lock up front.
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get(WRITING) else "BEGIN")
+
+
+WRITING = "onewindow_writing"
+
+
+def for_writing(session: Session) -> Session:
+    """Mark a fresh session's transaction as one that will write. On SQLite it takes the write lock
+    at BEGIN, so concurrent writers queue (busy_timeout) instead of failing; elsewhere a no-op."""
+    session.connection(execution_options={WRITING: True})
+    return session
+
+
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
@@ -71,7 +87,7 @@ def make_engine(url: str) -> Engine:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"check_same_thread": False})
         event.listen(engine, "connect", _sqlite_pragmas)
-        event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN"))
+        event.listen(engine, "begin", _sqlite_begin)
         return engine
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")

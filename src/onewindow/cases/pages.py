@@ -1,7 +1,239 @@
-"""cases pages."""
+"""Applicant pages: choose what to apply for, fill in the merged form, upload, submit, follow the
+case per department, supplement, notifications; and the case page behind each QR code (一件一码)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import uuid
+from collections.abc import Callable
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy import select
+
+from onewindow.cases import service
+from onewindow.cases.approval import STATUS_LABELS
+from onewindow.cases.clock import SLA_LABELS
+from onewindow.cases.models import Upload
+from onewindow.cases.window import MODES
+from onewindow.catalog import service as catalog
+from onewindow.common import outbox
+from onewindow.common.errors import DomainError, ValidationFailed
+from onewindow.common.http import CsrfChecked, DbSession, PageUser
+from onewindow.common.pagination import paginate
+from onewindow.common.roles import Role
+from onewindow.common.web import flash_done, flash_error, render
+from onewindow.licences import service as licences
+from onewindow.sharing import service as sharing
 
 router = APIRouter()
+APP_STATUS = {"draft": "草稿", "submitted": "待受理", "returned": "退回补齐（一次性告知）", "accepted": "已受理",
+              "refused": "不予受理"}
+CASE_STATUS = {"running": "办理中", "completed": "已办结"}
+MATERIAL_STATUS = {"licence": "电子证照免提交", "shared": "共享数据免提交", "bundle": "本件前置事项办结后自动取得",
+                   "uploaded": "已上传", "missing": "待上传"}
+LABELS = {"app_status": APP_STATUS, "case_status": CASE_STATUS, "task_status": STATUS_LABELS, "sla": SLA_LABELS,
+          "material": MATERIAL_STATUS, "modes": MODES}
+
+
+async def attempt(request: Request, session, action: Callable, *, back: str, done: str | None = None):
+    """Run a page action: on a domain error roll back, keep the error for the page, and go back."""
+    try:
+        result = action()
+    except DomainError as exc:
+        session.rollback()
+        flash_error(request, exc)
+        return RedirectResponse(back, status_code=303)
+    if done:
+        flash_done(request, done)
+    return result
+
+
+async def form_dict(request: Request) -> dict:
+    form = await request.form()
+    return {k: v for k, v in form.items() if isinstance(v, str)}
+
+
+def application_context(session, app, principal) -> dict:
+    timeline = service.timeline(session, app=app)
+    by_task: dict[int, list] = {}
+    for e in timeline:
+        if e.task_id:
+            by_task.setdefault(e.task_id, []).append(e)
+    return {"app": app, "case": app.case, "form": service.visible_form(app, principal),
+            "materials": service.material_states(app), "timeline": timeline, "by_task": by_task,
+            "subject_key": service.masked_subject(app, principal), "labels": LABELS,
+            "idempotency_key": uuid.uuid4().hex,
+            "editable": app.status in ("draft", "returned") and principal.role in (
+                Role.applicant, Role.assistant, Role.clerk)}
+
+
+# ---------------------------------------------------------------- starting
+
+@router.get("/apply")
+def apply_page(request: Request, session: DbSession, principal: PageUser, q: str | None = Query(None, max_length=50)):
+    principal.require(Role.applicant, Role.assistant, Role.clerk)
+    bundles = [b for b in catalog.list_bundles(session, actor=principal) if b.status == "published"]
+    items = catalog.search_items(session, q=q, page=1, per_page=20).items if q else []
+    subjects = sharing.subjects_for(session, actor=principal) if principal.role == Role.applicant else []
+    return render(request, "cases/apply.html", {"bundles": bundles, "items": items, "q": q or "",
+                                                "subjects": subjects}, principal=principal)
+
+
+@router.post("/apply", dependencies=[CsrfChecked])
+async def apply_start(request: Request, session: DbSession, principal: PageUser):
+    data = await form_dict(request)
+
+    def start():
+        kind, _, key = data.get("subject", "").partition(":")
+        authorisation = None
+        if principal.role != Role.applicant:
+            kind, key = data.get("subject_kind", ""), data.get("subject_key", "")
+            authorisation = {k: data.get(f"auth_{k}", "") for k in ("reference", "authoriser", "scope")}
+        target_kind, _, target_code = data.get("target", "").partition(":")
+        app = service.start_application(
+            session, actor=principal, target_kind=target_kind, target_code=target_code, subject_kind=kind,
+            subject_key=key, subject_name=data.get("subject_name"), contact_phone=data.get("contact_phone", ""),
+            authorisation=authorisation)
+        return RedirectResponse(f"/applications/{app.id}", status_code=303)
+
+    back = "/window/walk-in" if principal.role == Role.clerk else "/apply"
+    return await attempt(request, session, start, back=back)
+
+
+# ---------------------------------------------------------------- one application
+
+@router.get("/applications/{application_id}")
+def application_page(request: Request, application_id: int, session: DbSession, principal: PageUser):
+    app = service.get_application(session, actor=principal, application_id=application_id)
+    return render(request, "cases/application.html", application_context(session, app, principal),
+                  principal=principal)
+
+
+@router.post("/applications/{application_id}/save", dependencies=[CsrfChecked])
+async def save(request: Request, application_id: int, session: DbSession, principal: PageUser):
+    data = await form_dict(request)
+    back = f"/applications/{application_id}"
+
+    def run():
+        app = service.get_application(session, actor=principal, application_id=application_id)
+        fields = {f["key"] for f in app.plan["fields"]} - set((app.prefilled or {}).get("fields", {}))
+        form = {k.removeprefix("f_"): v for k, v in data.items() if k.startswith("f_") and k[2:] in fields}
+        delivery = {"method": data.get("delivery_method", "window"), "address": data.get("delivery_address", "")}
+        service.save_form(session, actor=principal, application_id=application_id, form_data=form,
+                          version=int(data["version"]) if data.get("version", "").isdigit() else None,
+                          delivery=delivery)
+        if data.get("then") == "submit":
+            session.flush()
+            service.submit(session, actor=principal, application_id=application_id,
+                           idempotency_key=data.get("idempotency_key") or None)
+            flash_done(request, "已提交，请等待综合窗口受理")
+        else:
+            flash_done(request, "草稿已保存")
+        return RedirectResponse(back, status_code=303)
+
+    return await attempt(request, session, run, back=back)
+
+
+@router.post("/applications/{application_id}/upload", dependencies=[CsrfChecked])
+async def upload(request: Request, application_id: int, session: DbSession, principal: PageUser):
+    form = await request.form()
+    file = form.get("file")
+    back = f"/applications/{application_id}"
+
+    async def read():
+        return (await file.read()) if hasattr(file, "read") else b""
+
+    content = await read()
+
+    def run():
+        if not hasattr(file, "filename") or not file.filename:
+            raise ValidationFailed.one("请选择要上传的文件", field="file")
+        service.upload_material(session, actor=principal, application_id=application_id,
+                                material_code=str(form.get("material_code", "")), filename=file.filename,
+                                content=content, content_type=file.content_type or "")
+        return RedirectResponse(back, status_code=303)
+
+    return await attempt(request, session, run, back=back, done="材料已上传")
+
+
+@router.post("/applications/{application_id}/uploads/{upload_id}/remove", dependencies=[CsrfChecked])
+async def remove(request: Request, application_id: int, upload_id: int, session: DbSession, principal: PageUser):
+    back = f"/applications/{application_id}"
+    return await attempt(request, session, lambda: (service.remove_upload(
+        session, actor=principal, application_id=application_id, upload_id=upload_id),
+        RedirectResponse(back, status_code=303))[1], back=back, done="已删除该文件")
+
+
+@router.get("/applications/{application_id}/uploads/{upload_id}")
+def download(application_id: int, upload_id: int, session: DbSession, principal: PageUser):
+    app = service.get_application(session, actor=principal, application_id=application_id)
+    up = session.scalar(select(Upload).where(Upload.id == upload_id, Upload.application_id == app.id))
+    if up is None:
+        raise ValidationFailed.one("没有这份材料", field="upload_id")
+    return Response(up.content, media_type=up.content_type,
+                    headers={"Content-Disposition": f"attachment; filename*=UTF-8''{_quote(up.filename)}"})
+
+
+def _quote(name: str) -> str:
+    from urllib.parse import quote
+
+    return quote(name)
+
+
+@router.post("/applications/{application_id}/reveal", dependencies=[CsrfChecked])
+async def reveal(request: Request, application_id: int, session: DbSession, principal: PageUser):
+    data = await form_dict(request)
+    value = service.reveal(session, actor=principal, application_id=application_id, field=data.get("field", ""),
+                           purpose=data.get("purpose", "页面查看"))
+    return Response(f'<span class="revealed">{_escape(value)}</span>', media_type="text/html")
+
+
+def _escape(value: str) -> str:
+    from markupsafe import escape
+
+    return str(escape(value))
+
+
+@router.post("/tasks/{task_id}/supplement", dependencies=[CsrfChecked])
+async def supplement(request: Request, task_id: int, session: DbSession, principal: PageUser):
+    form = await request.form()
+    file = form.get("file")
+    files = []
+    if hasattr(file, "filename") and file.filename:
+        files.append((str(form.get("material_code", "")), file.filename, file.content_type or "", await file.read()))
+    back = str(form.get("back", "/my/applications"))
+    if not back.startswith("/applications/"):
+        back = "/my/applications"
+    return await attempt(request, session, lambda: (service.supplement(
+        session, actor=principal, task_id=task_id, message=str(form.get("message", "")), files=files),
+        RedirectResponse(back, status_code=303))[1], back=back, done="补正已提交，恢复计时")
+
+
+# ---------------------------------------------------------------- mine
+
+@router.get("/my/applications")
+def my_applications(request: Request, session: DbSession, principal: PageUser, page: int = Query(1, ge=1)):
+    result = paginate(session, service.list_applications(session, actor=principal), page=page, per_page=20)
+    return render(request, "cases/my_applications.html", {"page": result, "labels": LABELS}, principal=principal)
+
+
+@router.get("/my/applications/{application_id}")
+def my_application(application_id: int):
+    return RedirectResponse(f"/applications/{application_id}", status_code=303)
+
+
+@router.get("/my/notifications")
+def notifications(request: Request, session: DbSession, principal: PageUser, page: int = Query(1, ge=1)):
+    result = outbox.my_messages(session, actor=principal, page=page)
+    response = render(request, "cases/notifications.html", {"page": result}, principal=principal)
+    outbox.mark_read(session, actor=principal)
+    return response
+
+
+@router.get("/cases/{code}")
+def case_page(request: Request, code: str, session: DbSession, principal: PageUser):
+    case = service.get_case(session, actor=principal, code=code)
+    ctx = application_context(session, case.application, principal)
+    ctx["qr"] = licences.qr_svg(str(request.base_url).rstrip("/") + f"/cases/{case.code}")
+    ctx["licences"] = sharing.licences_for_case(session, case_code=case.code)
+    return render(request, "cases/case.html", ctx, principal=principal)

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from onewindow.common import service as accounts
 from onewindow.common.errors import Forbidden, Unauthenticated
 from onewindow.common.security import Principal
-from onewindow.db import session_scope
+from onewindow.db import for_writing, session_scope
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 CSRF_HEADER = "X-CSRF-Token"
@@ -22,6 +22,8 @@ CSRF_FIELD = "csrf_token"
 def _session(request: Request) -> Iterator[Session]:
     """One transaction per request, committed before the response is sent (scope="function")."""
     with session_scope(factory=request.app.state.session_factory) as session:
+        if request.method not in SAFE_METHODS:
+            for_writing(session)
         yield session
 
 

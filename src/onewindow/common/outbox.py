@@ -35,10 +35,10 @@ def notify(session: Session, *, subject: str, body: str = "", recipient_id: int 
     return msg
 
 
-def my_messages(session: Session, *, actor: Principal, page: int = 1, size: int = 20) -> Page:
+def my_messages(session: Session, *, actor: Principal, page: int = 1, per_page: int = 20) -> Page:
     stmt = select(OutboxMessage).where(OutboxMessage.recipient_id == actor.user_id).order_by(
         OutboxMessage.id.desc())
-    return paginate(session, stmt, page=page, size=size)
+    return paginate(session, stmt, page=page, per_page=per_page)
 
 
 def unread_count(session: Session, *, actor: Principal) -> int:

@@ -60,5 +60,18 @@ templates.env.globals["Role"] = Role
 def render(request: Request, name: str, context: dict | None = None, *, status_code: int = 200,
            principal=None):
     ctx = {"principal": principal, "csrf_token": csrf_token(request)}
+    if flashed := request.session.pop("flash", None):
+        ctx.update(error_title=flashed["title"], errors=flashed["errors"])
+    if done := request.session.pop("done", None):
+        ctx["done"] = done
     ctx.update(context or {})
     return templates.TemplateResponse(request, name, ctx, status_code=status_code)
+
+
+def flash_error(request: Request, exc) -> None:
+    """Keep a DomainError for the next page (post/redirect/get), so a form shows what was wrong."""
+    request.session["flash"] = {"title": exc.message, "errors": [str(d) for d in exc.details] or [exc.message]}
+
+
+def flash_done(request: Request, message: str) -> None:
+    request.session["done"] = message

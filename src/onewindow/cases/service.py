@@ -1,0 +1,51 @@
+"""The case-handling API other packages and the routes use. The work is done in the modules named
+after each stage: applying, window (acceptance and delivery), approval, checks (post-checks),
+sweep (time limits), queries (lists, timelines, masked data)."""
+
+from onewindow.cases.access import get_application, get_case, get_task
+from onewindow.cases.applying import (
+    list_applications,
+    material_states,
+    remove_upload,
+    save_form,
+    start_application,
+    submit,
+    upload_material,
+)
+from onewindow.cases.approval import (
+    PROCEDURES,
+    STATUS_LABELS,
+    approve,
+    refuse,
+    request_supplement,
+    resume,
+    start_review,
+    supplement,
+    suspend,
+)
+from onewindow.cases.checks import due_list, get_verification, record_rectification, record_result
+from onewindow.cases.queries import (
+    case_list,
+    masked_subject,
+    reveal,
+    task_list,
+    time_limit_overview,
+    timeline,
+    visible_form,
+)
+from onewindow.cases.sweep import SweepReport, sweep
+from onewindow.cases.window import MODES, accept, queue, record_delivery, send_notice, walk_in
+from onewindow.cases.window import refuse as refuse_application
+from onewindow.common.roles import Role
+
+WINDOW_ROLES = (Role.clerk,)
+SWEEP_ROLES = (Role.admin, Role.supervisor)
+
+__all__ = [
+    "MODES", "PROCEDURES", "SWEEP_ROLES", "WINDOW_ROLES", "STATUS_LABELS", "SweepReport", "accept", "approve", "case_list", "due_list",
+    "get_application", "get_case", "get_task", "get_verification", "list_applications", "masked_subject",
+    "material_states", "queue", "record_delivery", "record_rectification", "record_result", "refuse",
+    "refuse_application", "remove_upload", "request_supplement", "resume", "reveal", "save_form",
+    "send_notice", "start_application", "start_review", "submit", "supplement", "suspend", "sweep",
+    "task_list", "time_limit_overview", "timeline", "upload_material", "visible_form", "walk_in",
+]
