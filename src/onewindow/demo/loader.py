@@ -15,6 +15,7 @@ from onewindow.common import service as accounts
 from onewindow.common.models import User
 from onewindow.common.roles import ROLE_LABELS, Role
 from onewindow.common.security import SYSTEM
+from onewindow.sharing.demo import load_registries
 
 DATA = Path(__file__).resolve().parent / "data"
 DEMO_PASSWORD = "Demo2026"
@@ -43,9 +44,11 @@ class DemoReport:
     items: int = 0
     bundles: int = 0
     accounts: list[tuple[str, str, str]] = field(default_factory=list)
+    registries: dict[str, int] = field(default_factory=dict)
 
     def summary(self) -> str:
-        return f"示范市已就绪：部门 {self.departments} 个，现行事项 {self.items} 个，一件事 {self.bundles} 个。"
+        return (f"示范市已就绪：部门 {self.departments} 个，现行事项 {self.items} 个，一件事 {self.bundles} 个，"
+                f"登记企业 {self.registries.get('enterprises', 0)} 家，人口 {self.registries.get('persons', 0)} 人。")
 
 
 def load_demo(session: Session) -> DemoReport:
@@ -60,6 +63,7 @@ def load_demo(session: Session) -> DemoReport:
                                  password=DEMO_PASSWORD, department_id=department_id)
         report.accounts.append((username, name, ROLE_LABELS[role]))
     session.flush()
+    report.registries = load_registries(session)
     report.departments = session.scalar(select(func.count()).select_from(Department)) or 0
     report.items = session.scalar(select(func.count(func.distinct(ServiceItem.code)))) or 0
     report.bundles = session.scalar(select(func.count()).select_from(Bundle)) or 0
