@@ -35,6 +35,15 @@ def _database_url(worker: str) -> str:
     return recreate_postgres_database(base, f"{name}_{worker}")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def licence_key_file(tmp_path_factory):
+    """Tests sign e-licences with a throwaway SM2 key, never the instance's key in var/."""
+    mp = pytest.MonkeyPatch()
+    mp.setenv("ONEWINDOW_LICENCE_KEY_FILE", str(tmp_path_factory.mktemp("licence-key") / "key.pem"))
+    yield
+    mp.undo()
+
+
 @pytest.fixture(scope="session")
 def engine(worker_id):
     eng = make_engine(_database_url(worker_id))

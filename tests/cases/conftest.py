@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import date
 
@@ -11,8 +12,9 @@ from sqlalchemy import select
 from onewindow.catalog.models import Department
 from onewindow.common import service as accounts
 from onewindow.common.ids import ID_CHECK, ID_WEIGHTS, USCC_CHARS, USCC_WEIGHTS
+from onewindow.common.models import User
 from onewindow.common.roles import Role
-from onewindow.common.security import SYSTEM, Principal
+from onewindow.common.security import Principal, hash_password
 from onewindow.sharing.models import Enterprise, EnterpriseMember, Person
 from tests.conftest import PASSWORD
 
@@ -44,10 +46,16 @@ class World:
     other_key: str
 
 
+@functools.cache
+def _password_hash() -> str:
+    return hash_password(PASSWORD)  # Argon2 is slow on purpose; one hash serves every test account
+
+
 def add_user(session, role: Role, username: str, department: str | None = None) -> Principal:
     dept_id = session.scalar(select(Department.id).where(Department.code == department)) if department else None
-    user = accounts.create_user(session, actor=SYSTEM, username=username, display_name=f"测试{username}", role=role,
-                                password=PASSWORD, department_id=dept_id)
+    user = User(username=username, display_name=f"测试{username}", role=role.value, department_id=dept_id,
+                password_hash=_password_hash())
+    session.add(user)
     session.flush()
     return accounts.principal_for(user)
 

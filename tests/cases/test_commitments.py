@@ -1,0 +1,95 @@
+"""容缺受理 and 告知承诺, and the post-check that can end in revocation and a credit record."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+
+from onewindow.cases import service
+from onewindow.common.errors import ValidationFailed
+from onewindow.licences import service as licences
+from onewindow.sharing import service as sharing
+from tests.cases.helpers import UPLOADS, approve, submitted_bundle
+
+TODAY = date.today()
+
+
+def test_pending_materials_need_commitment_and_date(session, world):
+    app = submitted_bundle(session, world, uploads=[u for u in UPLOADS if u != "M-ADDRESS"])
+    with pytest.raises(ValidationFailed) as err:
+        service.accept(session, actor=world.clerk, application_id=app.id)
+    assert "materials.M-ADDRESS" in {d.field for d in err.value.details}
+    with pytest.raises(ValidationFailed) as err:
+        service.accept(session, actor=world.clerk, application_id=app.id, mode="pending_materials")
+    assert {"commitment_text", "due_on"} <= {d.field for d in err.value.details}
+    case = service.accept(session, actor=world.clerk, application_id=app.id, mode="pending_materials",
+                          commitment_text="本人承诺5个工作日内补交住所使用证明", due_on=TODAY + timedelta(days=7))
+    assert case.acceptance_mode == "pending_materials"
+
+
+def test_key_material_cannot_be_pending(session, world):
+    app = submitted_bundle(session, world, uploads=[u for u in UPLOADS if u != "M-ADDRESS"])
+    app.uploads[0].superseded = True  # drop 申请书, a key material
+    with pytest.raises(ValidationFailed) as err:
+        service.accept(session, actor=world.clerk, application_id=app.id, mode="pending_materials",
+                       commitment_text="承诺", due_on=TODAY + timedelta(days=7))
+    assert any("关键材料" in d.message for d in err.value.details)
+
+
+def _commitment_case(session, world):
+    app = submitted_bundle(session, world)
+    case = service.accept(session, actor=world.clerk, application_id=app.id, mode="commitment",
+                          commitment_text="本单位承诺符合社会保险登记条件，如有不实愿承担法律责任")
+    session.commit()
+    for code in ("T-SCJG-0001", "T-GA-0001", "T-SW-0001", "T-RS-0001"):
+        approve(session, world, case, code)
+    return case
+
+
+def test_commitment_refused_with_serious_bad_credit(session, world):
+    sharing.record_credit(session, actor=world.supervisor, subject_kind="person", subject_key=world.person_key,
+                          subject_name="李申请", severity="严重", reason="虚假承诺", source="测试", reference=None)
+    app = submitted_bundle(session, world)
+    with pytest.raises(ValidationFailed) as err:
+        service.accept(session, actor=world.clerk, application_id=app.id, mode="commitment", commitment_text="承诺")
+    assert [d.field for d in err.value.details] == ["mode"] and "严重失信" in err.value.details[0].message
+
+
+def test_failed_check_unrectified_revokes_licence_and_records_credit(session, world):
+    case = _commitment_case(session, world)
+    task = next(t for t in case.tasks if t.item_code == "T-RS-0001")
+    assert task.commitment
+    checks = session.scalars(service.due_list(actor=world.inspector)).all()
+    assert [v.task_id for v in checks] == [task.id]
+    check = checks[0]
+    assert check.status == "due" and check.licence_id is not None
+    with pytest.raises(ValidationFailed) as err:
+        service.record_result(session, actor=world.inspector, verification_id=check.id, passed=False,
+                              result="现场核查参保人数与承诺不符")
+    assert err.value.details[0].field == "rectification_due_on"
+    service.record_result(session, actor=world.inspector, verification_id=check.id, passed=False,
+                          result="现场核查参保人数与承诺不符", rectification_due_on=TODAY + timedelta(days=15))
+    assert check.status == "rectifying"
+    service.record_rectification(session, actor=world.inspector, verification_id=check.id, rectified=False,
+                                 result="逾期未整改")
+    assert check.status == "revoked"
+    lic = next(lic for lic in licences.wallet(session, actor=world.applicant) if lic.id == check.licence_id)
+    assert licences.verify(session, code=lic.code).status == "revoked"
+    assert sharing.has_serious_bad_credit(session, subject_kind="person", subject_key=world.person_key)
+
+
+def test_passed_check_closes(session, world):
+    case = _commitment_case(session, world)
+    check = session.scalars(service.due_list(actor=world.inspector)).one()
+    service.record_result(session, actor=world.inspector, verification_id=check.id, passed=True, result="属实")
+    assert check.status == "passed" and case.status == "completed"
+
+
+def test_sweep_revokes_after_rectification_deadline(session, world):
+    _commitment_case(session, world)
+    check = session.scalars(service.due_list(actor=world.inspector)).one()
+    service.record_result(session, actor=world.inspector, verification_id=check.id, passed=False, result="不符",
+                          rectification_due_on=TODAY + timedelta(days=5))
+    report = service.sweep(session, today=TODAY + timedelta(days=6), holder="t")
+    assert report.revoked == 1 and check.status == "revoked"
