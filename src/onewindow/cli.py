@@ -113,18 +113,64 @@ def demo(load_only: bool = typer.Option(False, "--load-only", help="只加载数
         typer.echo(f"  {username:<16} {name}（{role_label}）")
     if not load_only:
         settings = get_settings()
-        serve(host=host or settings.host, port=port or settings.port)
+        serve(host=host or settings.host, port=port or settings.port, sweep_seconds=300)
+
+
+def _periodic_once() -> str:
+    """One round of periodic work: the time-limit sweep (leased) and delivery of queued notifications."""
+    from onewindow.cases import service as cases
+    from onewindow.common import outbox
+    from onewindow.db import for_writing, session_scope
+
+    with session_scope() as session:
+        report = cases.sweep(for_writing(session))
+    with session_scope() as session:
+        sent = outbox.deliver_pending(for_writing(session))
+    return f"{report.summary()}；发送通知 {sent} 条"
+
+
+@app.command("sweep")
+def sweep(every: int = typer.Option(0, help="每隔多少秒巡检一次；0 表示只巡检一次")) -> None:
+    """巡检办理时限（预警、超期）、容缺逾期和承诺核查，并发送待发通知。多进程同时运行也只有一个生效（数据库租约）。"""
+    import time
+
+    while True:
+        typer.echo(_periodic_once())
+        if every <= 0:
+            return
+        time.sleep(every)
+
+
+def _start_sweeper(seconds: int) -> None:
+    import logging
+    import threading
+    import time
+
+    log = logging.getLogger("onewindow.sweep")
+
+    def loop() -> None:
+        while True:
+            try:
+                log.info(_periodic_once())
+            except Exception:  # keep the server's background work alive; the next round retries
+                log.exception("巡检失败")
+            time.sleep(seconds)
+
+    threading.Thread(target=loop, name="onewindow-sweep", daemon=True).start()
 
 
 @app.command("serve")
-def serve(host: str | None = None, port: int | None = None) -> None:
-    """启动 Web 服务。"""
+def serve(host: str | None = None, port: int | None = None,
+          sweep_seconds: int = typer.Option(300, help="后台巡检间隔（秒），0 表示不在本进程巡检")) -> None:
+    """启动 Web 服务（并在后台定时巡检办理时限）。"""
     import uvicorn
 
     from onewindow.config import get_settings
 
     settings = get_settings()
     host, port = host or settings.host, port or settings.port
+    if sweep_seconds > 0:
+        _start_sweeper(sweep_seconds)
     typer.echo(f"一窗通已启动：http://{host}:{port}/  （接口文档 /api/docs）")
     uvicorn.run("onewindow.asgi:app", host=host, port=port, log_level="info")
 

@@ -35,6 +35,26 @@ ACCOUNTS = [
     ("handler", "冯承办（住建）", Role.handler, "ZJJ"),
     ("policy_officer", "陈政策", Role.policy_officer, None),
     ("inspector", "褚监管（市场监管）", Role.inspector, "SCJGJ"),
+    # one approver for every other department of 企业开办一件事, so the demo bundle can be finished
+    ("approver_ga", "卫审批（公安）", Role.approver, "GAJ"),
+    ("approver_rmyh", "蒋审批（人民银行）", Role.approver, "RMYH"),
+    ("approver_yb", "沈审批（医保）", Role.approver, "YBJ"),
+    ("approver_gjj", "韩审批（公积金）", Role.approver, "GJJZX"),
+    ("approver_gd", "杨审批（供电）", Role.approver, "GDGS"),
+    ("approver_gs", "朱审批（供水）", Role.approver, "GSGS"),
+    ("approver_rq", "秦审批（燃气）", Role.approver, "RQGS"),
+    ("approver_tx", "尤审批（通信）", Role.approver, "TXGS"),
+]
+
+# E-licences held before the demo starts (issued by other systems, signed here like any other), so
+# 免证办 works from the first application: ID cards for the two applicant accounts, and the licence
+# of the demo enterprise. (holder kind, holder key, licence type, issuer department code, data)
+LICENCES = [
+    ("person", "149902198203150015", "身份证", "GAJ", {"姓名": "刘晓晨", "公民身份号码": "149902198203150015"}),
+    ("person", "149902199007080026", "身份证", "GAJ", {"姓名": "周市民", "公民身份号码": "149902199007080026"}),
+    ("enterprise", "91149902MA0CG2025K", "营业执照", "SCJGJ",
+     {"名称": "示范市晨光商贸有限公司", "统一社会信用代码": "91149902MA0CG2025K", "类型": "有限责任公司",
+      "法定代表人": "刘晓晨"}),
 ]
 
 
@@ -48,7 +68,8 @@ class DemoReport:
 
     def summary(self) -> str:
         return (f"示范市已就绪：部门 {self.departments} 个，现行事项 {self.items} 个，一件事 {self.bundles} 个，"
-                f"登记企业 {self.registries.get('enterprises', 0)} 家，人口 {self.registries.get('persons', 0)} 人。")
+                f"登记企业 {self.registries.get('enterprises', 0)} 家，人口 {self.registries.get('persons', 0)} 人，"
+                f"存量电子证照 {self.registries.get('licences', 0)} 份。")
 
 
 def load_demo(session: Session) -> DemoReport:
@@ -64,7 +85,27 @@ def load_demo(session: Session) -> DemoReport:
         report.accounts.append((username, name, ROLE_LABELS[role]))
     session.flush()
     report.registries = load_registries(session)
+    report.registries["licences"] = _load_licences(session, depts)
     report.departments = session.scalar(select(func.count()).select_from(Department)) or 0
     report.items = session.scalar(select(func.count(func.distinct(ServiceItem.code)))) or 0
     report.bundles = session.scalar(select(func.count()).select_from(Bundle)) or 0
     return report
+
+
+def _load_licences(session: Session, depts: dict[str, int]) -> int:
+    from datetime import date
+
+    from onewindow.licences import service as licences
+    from onewindow.sharing.models import Licence
+
+    count = 0
+    for kind, key, licence_type, dept, data in LICENCES:
+        held = session.scalar(select(Licence.id).where(Licence.holder_kind == kind, Licence.holder_key == key,
+                                                       Licence.licence_type == licence_type))
+        if held is None:
+            name = data.get("姓名") or data["名称"]
+            licences.issue(session, actor=SYSTEM, licence_type=licence_type, holder_kind=kind, holder_key=key,
+                           holder_name=name, data=data, issuer_department_id=depts[dept], case_code=None,
+                           item_code=None, issued_on=date(2024, 3, 1))
+        count += 1
+    return count
