@@ -51,7 +51,7 @@ def get_application(session: Session, *, actor: Principal, application_id: int,
 def get_case(session: Session, *, actor: Principal, code: str, for_update: bool = False) -> Case:
     stmt = select(Case).where(Case.code == code)
     if for_update:
-        stmt = stmt.with_for_update().execution_options(populate_existing=True)
+        stmt = stmt.with_for_update(of=Case).execution_options(populate_existing=True)
     case = session.scalar(stmt)
     if case is None or not can_read_application(session, actor, case.application):
         raise NotFound(f"办件{code}不存在")
@@ -62,7 +62,7 @@ def lock_case(session: Session, case_id: int) -> Case:
     """Serialise every transition of one case on its row (SELECT … FOR UPDATE on PostgreSQL, the
     write lock on SQLite), then re-read its tasks: whoever decides the last task sees all the
     others decided, so the case completes exactly once."""
-    case = session.scalar(select(Case).where(Case.id == case_id).with_for_update()
+    case = session.scalar(select(Case).where(Case.id == case_id).with_for_update(of=Case)
                           .execution_options(populate_existing=True))
     session.scalars(select(Task).where(Task.case_id == case_id)
                     .execution_options(populate_existing=True)).all()
