@@ -8,6 +8,7 @@ commit to a SAVEPOINT).
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -126,3 +127,35 @@ def api_as(client, session, user_factory):
         authed.headers["Authorization"] = f"Bearer {token}"
         return authed
     return login
+
+
+def csrf(html: str) -> str:
+    """The CSRF token of the first form on a page."""
+    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+
+
+@pytest.fixture
+def browser_as(client, user_factory):
+    """The test client signed in (cookie session) as a fresh user of a role."""
+    def login(role: Role, **kw):
+        user = user_factory(role, **kw)
+        r = client.post("/login", data={"username": user.username, "password": PASSWORD,
+                                         "csrf_token": csrf(client.get("/login").text), "next": "/"},
+                        follow_redirects=False)
+        assert r.status_code == 303
+        return client
+    return login
+
+
+def link(session, user, *, enterprise: str | None = None, person: str | None = None) -> None:
+    """Let an account act for an enterprise (as its 法定代表人) or be a registered person."""
+    from sqlalchemy import select
+
+    from onewindow.sharing.models import Enterprise, EnterpriseMember, Person
+
+    if enterprise:
+        ent_id = session.scalar(select(Enterprise.id).where(Enterprise.uscc == enterprise))
+        session.add(EnterpriseMember(enterprise_id=ent_id, user_id=user.id, relation="法定代表人"))
+    if person:
+        session.scalar(select(Person).where(Person.id_number == person)).user_id = user.id
+    session.commit()

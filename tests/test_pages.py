@@ -2,26 +2,8 @@
 
 import re
 
-import pytest
-
 from onewindow.common.roles import Role
-from tests.conftest import PASSWORD
-
-
-def csrf(html: str) -> str:
-    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
-
-
-@pytest.fixture
-def browser_as(client, user_factory):
-    def login(role: Role, **kw):
-        user = user_factory(role, **kw)
-        r = client.post("/login", data={"username": user.username, "password": PASSWORD,
-                                         "csrf_token": csrf(client.get("/login").text), "next": "/"},
-                        follow_redirects=False)
-        assert r.status_code == 303
-        return client
-    return login
+from tests.conftest import PASSWORD, csrf
 
 
 def test_login_requires_csrf_and_redirects_safely(client, user_factory):

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from onewindow.catalog.models import Department
 from onewindow.common import service as accounts
-from onewindow.common.ids import ID_CHECK, ID_WEIGHTS, USCC_CHARS, USCC_WEIGHTS
+from onewindow.common.ids import with_id_check, with_uscc_check
 from onewindow.common.models import User
 from onewindow.common.roles import Role
 from onewindow.common.security import Principal, hash_password
@@ -22,14 +22,11 @@ PDF = b"%PDF-1.4\n% test material\n"
 
 
 def id_number(seq: int, birth: str = "19850312") -> str:
-    body = f"140102{birth}{seq % 1000:03d}"
-    return body + ID_CHECK[sum(int(c) * w for c, w in zip(body, ID_WEIGHTS, strict=True)) % 11]
+    return with_id_check(f"140102{birth}{seq % 1000:03d}")
 
 
 def uscc(seq: int) -> str:
-    body = f"91140100MA{seq:07d}"
-    total = sum(USCC_CHARS.index(c) * w for c, w in zip(body, USCC_WEIGHTS, strict=True))
-    return body + USCC_CHARS[(31 - total % 31) % 31]
+    return with_uscc_check(f"91140100MA{seq:07d}")
 
 
 @dataclass

@@ -10,8 +10,7 @@ from onewindow.common.roles import Role
 from onewindow.licences import service as licences
 from tests.cases.conftest import add_user
 from tests.cases.helpers import accepted_case, approve, submitted_bundle, task_for
-from tests.conftest import PASSWORD
-from tests.test_pages import csrf
+from tests.conftest import PASSWORD, csrf
 
 
 def api(client, principal) -> TestClient:

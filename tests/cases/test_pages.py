@@ -8,7 +8,7 @@ from onewindow.cases import service
 from tests.cases.conftest import PDF
 from tests.cases.helpers import FORM, accepted_case, approve, task_for
 from tests.cases.test_authorisation import browser
-from tests.test_pages import csrf
+from tests.conftest import csrf
 
 
 def test_applicant_applies_through_pages(client, session, world):

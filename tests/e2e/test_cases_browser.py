@@ -391,9 +391,6 @@ def test_enterprise_opening_bundle_end_to_end(desk, server, bundle, approvers, o
         anonymous.close()
 
 
-@pytest.mark.skip(reason="BUG src/onewindow/cases/approval.py issue_results: a later step's own empty result field "
-                         "(r_uscc='' posted by the 公安 approve form, whose prefill in staff_pages.task_page reads only "
-                         "app.form_data) overrides the USCC 市场监管 assigned, so 印章备案回执 has no 统一社会信用代码")
 def test_later_licences_carry_the_uscc_assigned_at_registration(desk, outcome):
     if "印章备案回执" not in outcome.get("issued", {}):
         pytest.skip("needs test_enterprise_opening_bundle_end_to_end to have run first")

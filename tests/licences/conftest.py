@@ -8,20 +8,12 @@ import pytest
 from sqlalchemy import select
 
 from onewindow.catalog.models import Department
-from onewindow.common.ids import ID_CHECK, ID_WEIGHTS, USCC_CHARS, USCC_WEIGHTS
+from onewindow.common.ids import with_id_check as id_with_check
+from onewindow.common.ids import with_uscc_check as uscc_with_check
 from onewindow.common.security import SYSTEM
 from onewindow.licences import service, signing
-from onewindow.sharing.models import Enterprise, EnterpriseMember, Person
-
-
-def uscc_with_check(base17: str) -> str:
-    total = sum(USCC_CHARS.index(c) * w for c, w in zip(base17, USCC_WEIGHTS, strict=True))
-    return base17 + USCC_CHARS[(31 - total % 31) % 31]
-
-
-def id_with_check(base17: str) -> str:
-    return base17 + ID_CHECK[sum(int(c) * w for c, w in zip(base17, ID_WEIGHTS, strict=True)) % 11]
-
+from onewindow.sharing.models import Enterprise, Person
+from tests.conftest import link  # noqa: F401  (re-exported for the licence tests)
 
 USCC = uscc_with_check("91149902MA0LCN001")
 OTHER_USCC = uscc_with_check("91149902MA0LCN002")
@@ -55,15 +47,6 @@ def holders(catalog):
     ])
     session.commit()
     return session
-
-
-def link(session, user, *, enterprise: str | None = None, person: str | None = None) -> None:
-    if enterprise:
-        ent_id = session.scalar(select(Enterprise.id).where(Enterprise.uscc == enterprise))
-        session.add(EnterpriseMember(enterprise_id=ent_id, user_id=user.id, relation="法定代表人"))
-    if person:
-        session.scalar(select(Person).where(Person.id_number == person)).user_id = user.id
-    session.commit()
 
 
 def department_id(session, code: str = "SCJGJ") -> int:

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from datetime import date, timedelta
 
 import pytest
 
-from onewindow.common.roles import Role
 from onewindow.sharing.demo import id_with_check, uscc_with_check
-from onewindow.sharing.models import Enterprise, EnterpriseMember, Licence, Person
-from tests.conftest import PASSWORD
+from onewindow.sharing.models import Enterprise, Licence, Person
+from tests.conftest import link  # noqa: F401  (re-exported for the sharing tests)
 
 LEGAL = id_with_check("14990219800101001")
 CITIZEN = id_with_check("14990319920202002")
@@ -50,30 +48,3 @@ def add_licence(session, *, code: str, licence_type: str, holder_key: str, holde
     session.add(lic)
     session.commit()
     return lic
-
-
-def link(session, user, *, enterprise: str | None = None, person: str | None = None) -> None:
-    from sqlalchemy import select
-
-    if enterprise:
-        ent_id = session.scalar(select(Enterprise.id).where(Enterprise.uscc == enterprise))
-        session.add(EnterpriseMember(enterprise_id=ent_id, user_id=user.id, relation="法定代表人"))
-    if person:
-        session.scalar(select(Person).where(Person.id_number == person)).user_id = user.id
-    session.commit()
-
-
-def csrf(html: str) -> str:
-    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
-
-
-@pytest.fixture
-def browser_as(client, user_factory):
-    def login(role: Role, **kw):
-        user = user_factory(role, **kw)
-        r = client.post("/login", data={"username": user.username, "password": PASSWORD,
-                                         "csrf_token": csrf(client.get("/login").text), "next": "/"},
-                        follow_redirects=False)
-        assert r.status_code == 303
-        return client
-    return login

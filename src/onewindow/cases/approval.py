@@ -204,7 +204,8 @@ def resume(session: Session, *, actor: Principal, task_id: int, version: int | N
 def approve(session: Session, *, actor: Principal, task_id: int, result_data: dict | None = None,
             version: int | None = None) -> Task:
     task, case = _begin(session, actor=actor, task_id=task_id, allowed=("in_review",), version=version)
-    data = {str(k)[:48]: (str(v)[:500] if v is not None else "") for k, v in (result_data or {}).items()}
+    # Blank fields are not results: they must not hide what an earlier step decided (the USCC).
+    data = {str(k)[:48]: str(v).strip()[:500] for k, v in (result_data or {}).items() if str(v or "").strip()}
     task.status, task.decided_at, task.result_data = "approved", utcnow(), data
     event(session, app=case.application, actor=actor, task=task, action="approve", message=f"{_dept(task)}准予许可")
     _log(session, actor, task, "approve", "in_review", result=data)
@@ -271,12 +272,17 @@ def complete(session: Session, *, case: Case, actor: Principal) -> None:
                       link=f"/my/applications/{case.application_id}")
 
 
+def decided_results(case: Case) -> dict:
+    """What the approved steps of a case decided, in case order (the USCC assigned at registration …)."""
+    return {k: v for t in case.tasks if t.status == "approved" for k, v in (t.result_data or {}).items() if v}
+
+
 def issue_results(session: Session, *, case: Case, actor: Principal) -> list:
     """One e-licence per approved task whose item's result has a licence template, signed."""
     app = case.application
     items = {i["code"]: i for i in app.plan["items"]}
     # What one step decided (the USCC assigned at registration) fills the later steps' licences.
-    results = {k: v for t in case.tasks if t.status == "approved" for k, v in (t.result_data or {}).items() if v}
+    results = decided_results(case)
     issued = []
     for task in case.tasks:
         if task.status != "approved":

@@ -96,6 +96,9 @@ class Case(Base):
     __table_args__ = (
         Index("ix_cases_status_sla", "status", "sla_state", "deadline"),
         Index("ix_cases_accepted_at", "accepted_at"),
+        # the case list at a million rows: newest first within a status, or a status and 预警/超期
+        Index("ix_cases_status_accepted", "status", "accepted_at", "id"),
+        Index("ix_cases_status_sla_accepted", "status", "sla_state", "accepted_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -133,6 +136,7 @@ class Task(Base):
     __tablename__ = "tasks"
     __table_args__ = (
         Index("ix_tasks_department_status", "department_id", "status"),
+        Index("ix_tasks_department_case", "department_id", "case_id"),  # "cases with a task in department X"
         Index("ix_tasks_status_sla", "status", "sla_state", "deadline"),
     )
 

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse
 
 from onewindow.cases import service
-from onewindow.cases.approval import PROCEDURES
+from onewindow.cases.approval import PROCEDURES, decided_results
 from onewindow.cases.checks import STATUS_LABELS as CHECK_LABELS
 from onewindow.cases.pages import LABELS, application_context, attempt, form_dict
 from onewindow.catalog import service as catalog
@@ -107,7 +107,8 @@ def task_page(request: Request, task_id: int, session: DbSession, principal: Pag
     ctx = application_context(session, app, principal)
     item = next(i for i in app.plan["items"] if i["code"] == task.item_code)
     template = licences.template_for(result_type=item["result_type"], result_name=item["result_name"])
-    prefill = {f.key: app.form_data.get(f.key, "") for f in template.fields} if template else {}
+    known = {**app.form_data, **decided_results(task.case)}
+    prefill = {f.key: known.get(f.key, "") for f in template.fields} if template else {}
     ctx.update(task=task, template=template, prefill=prefill, procedures=PROCEDURES,
                mine=principal.role == Role.approver and task.department_id == principal.department_id)
     return render(request, "cases/task.html", ctx, principal=principal)

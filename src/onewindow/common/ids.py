@@ -14,15 +14,24 @@ MOBILE = re.compile(r"^1[3-9]\d{9}$")
 LANDLINE = re.compile(r"^0\d{2,3}-?\d{7,8}$")
 
 
+def with_uscc_check(base17: str) -> str:
+    """The 18-character USCC for its first 17 characters (GB 32100 check character appended)."""
+    total = sum(USCC_CHARS.index(c) * w for c, w in zip(base17, USCC_WEIGHTS, strict=True))
+    return base17 + USCC_CHARS[(31 - total % 31) % 31]
+
+
+def with_id_check(base17: str) -> str:
+    """The 18-digit ID number for its first 17 digits (GB 11643 check digit appended)."""
+    return base17 + ID_CHECK[sum(int(c) * w for c, w in zip(base17, ID_WEIGHTS, strict=True)) % 11]
+
+
 def uscc_problem(value: str) -> str | None:
     code = (value or "").strip().upper()
     if len(code) != 18:
         return "统一社会信用代码应为18位"
     if any(c not in USCC_CHARS for c in code):
         return "统一社会信用代码含有不允许的字符（不使用 I、O、Z、S、V）"
-    total = sum(USCC_CHARS.index(c) * w for c, w in zip(code[:17], USCC_WEIGHTS, strict=True))
-    expected = USCC_CHARS[(31 - total % 31) % 31]
-    if code[17] != expected:
+    if code != with_uscc_check(code[:17]):
         return "统一社会信用代码校验位不正确"
     return None
 
@@ -37,8 +46,7 @@ def id_number_problem(value: str) -> str | None:
         return "身份证号码中的出生日期无效"
     if not date(1900, 1, 1) <= born <= date.today():
         return "身份证号码中的出生日期无效"
-    total = sum(int(c) * w for c, w in zip(number[:17], ID_WEIGHTS, strict=True))
-    if number[17] != ID_CHECK[total % 11]:
+    if number != with_id_check(number[:17]):
         return "身份证号码校验位不正确"
     return None
 

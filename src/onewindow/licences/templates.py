@@ -49,10 +49,10 @@ PERMIT_HOLDER = (("enterprise_name", "经营者名称"), ("uscc", "统一社会�
 
 # Specific templates by result name (审批结果名称). valid_years as set by the governing rules.
 SPECIFIC: dict[str, tuple[tuple[tuple[str, str], ...], int | None]] = {
-    "营业执照": ((*ENTERPRISE, ("entity_type", "类型"), ("legal_person_name", "法定代表人"),
+    "营业执照": ((*ENTERPRISE, ("enterprise_type", "类型"), ("legal_person_name", "法定代表人"),
                   ("registered_capital", "注册资本"), ("established_on", "成立日期"),
                   ("business_address", "住所"), ("business_scope", "经营范围")), None),
-    "个体工商户营业执照": ((*ENTERPRISE, ("entity_type", "类型"), ("operator_name", "经营者"),
+    "个体工商户营业执照": ((*ENTERPRISE, ("enterprise_type", "类型"), ("operator_name", "经营者"),
                            ("composition_form", "组成形式"), ("business_address", "经营场所"),
                            ("business_scope", "经营范围"), ("established_on", "注册日期")), None),
     "食品经营许可证": ((*PERMIT_HOLDER, ("food_business_type", "主体业态"), ("business_items", "经营项目"),

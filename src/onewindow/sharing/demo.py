@@ -12,7 +12,9 @@ import yaml
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from onewindow.common.ids import ID_CHECK, ID_WEIGHTS, USCC_CHARS, USCC_WEIGHTS
+from onewindow.common.ids import USCC_CHARS
+from onewindow.common.ids import with_id_check as id_with_check
+from onewindow.common.ids import with_uscc_check as uscc_with_check
 from onewindow.common.models import User
 from onewindow.sharing.models import CreditRecord, Enterprise, EnterpriseMember, Person
 
@@ -23,13 +25,6 @@ MOBILE_PREFIXES = ("134", "135", "136", "137", "138", "139", "150", "151", "152"
 TAX_GRADES = (("A", 30), ("B", 42), ("M", 18), ("C", 7), ("D", 3))
 
 
-def uscc_with_check(base17: str) -> str:
-    total = sum(USCC_CHARS.index(c) * w for c, w in zip(base17, USCC_WEIGHTS, strict=True))
-    return base17 + USCC_CHARS[(31 - total % 31) % 31]
-
-
-def id_with_check(base17: str) -> str:
-    return base17 + ID_CHECK[sum(int(c) * w for c, w in zip(base17, ID_WEIGHTS, strict=True)) % 11]
 
 
 def _from_id(id_number: str) -> tuple[str, date]:
