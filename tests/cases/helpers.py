@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from onewindow.cases import service
-from tests.cases.conftest import PDF
+from tests.cases.conftest import PDF, uscc
+
+NEW_USCC = uscc(500)
 
 FORM = {"enterprise_name": "测试市新开张科技有限公司", "legal_person_name": "李申请",
         "business_address": "测试市小店区创业街1号", "seal_count": "2", "contact_phone": "13912345678",
@@ -39,6 +41,8 @@ def approve(session, w, case, code, result=None):
     task = task_for(case, code)
     dept = {"T-SCJG-0001": "SCJGJ", "T-GA-0001": "GAJ", "T-SW-0001": "SWJ", "T-RS-0001": "RSJ"}[code]
     service.start_review(session, actor=w.approvers[dept], task_id=task.id)
+    if result is None and code == "T-SCJG-0001":
+        result = {"uscc": NEW_USCC}  # registration assigns the new enterprise its code
     service.approve(session, actor=w.approvers[dept], task_id=task.id, result_data=result or {})
     session.commit()
     return task

@@ -76,7 +76,8 @@ def test_failed_check_unrectified_revokes_licence_and_records_credit(session, wo
     assert check.status == "revoked"
     lic = next(lic for lic in licences.wallet(session, actor=world.applicant) if lic.id == check.licence_id)
     assert licences.verify(session, code=lic.code).status == "revoked"
-    assert sharing.has_serious_bad_credit(session, subject_kind="person", subject_key=world.person_key)
+    lic_holder = (lic.holder_kind, lic.holder_key)
+    assert sharing.has_serious_bad_credit(session, subject_kind=lic_holder[0], subject_key=lic_holder[1])
 
 
 def test_passed_check_closes(session, world):

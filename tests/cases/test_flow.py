@@ -9,9 +9,10 @@ from onewindow.cases import service
 from onewindow.common.errors import Conflict, Forbidden, ValidationFailed
 from onewindow.common.models import OutboxMessage
 from onewindow.licences import service as licences
+from onewindow.sharing import service as sharing
 from onewindow.sharing.models import SharedDataRead
 from tests.cases.conftest import PDF
-from tests.cases.helpers import FORM, accepted_case, approve, submitted_bundle, task_for
+from tests.cases.helpers import FORM, NEW_USCC, accepted_case, approve, submitted_bundle, task_for
 
 
 def test_prefill_and_read_log(session, world):
@@ -106,16 +107,21 @@ def test_parallel_approval_issues_every_result_together(session, world):
     statuses = {t.item_code: t.status for t in case.tasks}
     assert statuses == {"T-SCJG-0001": "pending", "T-GA-0001": "waiting", "T-SW-0001": "waiting",
                         "T-RS-0001": "waiting"}
-    approve(session, world, case, "T-SCJG-0001", {"uscc": "91140100MA0000001X"})
+    approve(session, world, case, "T-SCJG-0001")
     assert {t.status for t in case.tasks if t.item_code != "T-SCJG-0001"} == {"pending"}
     # the dependants now run in parallel, decided in any order
     for code in ("T-RS-0001", "T-GA-0001", "T-SW-0001"):
         assert case.status == "running"
         approve(session, world, case, code)
     assert case.status == "completed" and case.issued_at is not None
-    issued = licences.wallet(session, actor=world.applicant)
+    issued = [lic for lic in licences.wallet(session, actor=world.applicant) if lic.case_code == case.code]
     types = sorted(lic.licence_type for lic in issued)
     assert "营业执照" in types and len(issued) >= 2
+    # registration created the enterprise: it holds the results, and the applicant acts for it
+    assert {(lic.holder_kind, lic.holder_key) for lic in issued} == {("enterprise", NEW_USCC)}
+    assert ("enterprise", NEW_USCC) in {(s.kind, s.key) for s in sharing.subjects_for(session, actor=world.applicant)}
+    seal = next(lic for lic in issued if lic.licence_type != "营业执照")
+    assert NEW_USCC in seal.payload  # later steps carry the code registration assigned
     for lic in issued:
         assert licences.verify(session, code=lic.code).status == "valid"
 
@@ -161,7 +167,8 @@ def test_licence_replaces_material_in_a_later_application(session, world):
     for code in ("T-SCJG-0001", "T-GA-0001", "T-SW-0001", "T-RS-0001"):
         approve(session, world, case, code)
     later = service.start_application(session, actor=world.applicant, target_kind="item", target_code="T-SW-0001",
-                                      subject_kind="person", subject_key=world.person_key)
+                                      subject_kind="enterprise", subject_key=NEW_USCC)
+    assert later.form_data["uscc"] == NEW_USCC  # the new enterprise is in the registry now
     states = {m["code"]: m for m in service.material_states(later)}
     assert states["M-LICENCE"]["status"] == "licence"  # 免证办: the e-licence issued above
     assert states["M-LICENCE"]["ref"].startswith(tuple("ABCDEFGHIJKLMNOPQRSTUVWXYZ"))

@@ -26,7 +26,7 @@ from tests.cases.conftest import add_person, add_user, id_number
 from tests.conftest import PASSWORD
 
 DEPTS = ["D1", "D2", "D3", "D4", "D5"]
-RESULTS = ["营业执照", "食品经营许可证", "公共场所卫生许可证", "排水许可证", "道路运输经营许可证"]
+RESULTS = ["烟草专卖零售许可证", "食品经营许可证", "公共场所卫生许可证", "排水许可证", "道路运输经营许可证"]
 
 
 def _catalogue() -> bytes:

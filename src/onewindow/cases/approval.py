@@ -23,6 +23,7 @@ from onewindow.common.roles import Role
 from onewindow.common.security import Principal
 from onewindow.db import utcnow
 from onewindow.licences import service as licences
+from onewindow.sharing import service as sharing
 
 OPEN = ("pending", "in_review", "supplement", "suspended")
 DECIDED = ("approved", "refused", "cancelled")
@@ -209,8 +210,45 @@ def approve(session: Session, *, actor: Principal, task_id: int, result_data: di
     task.status, task.decided_at, task.result_data = "approved", utcnow(), data
     event(session, app=case.application, actor=actor, task=task, action="approve", message=f"{_dept(task)}准予许可")
     _log(session, actor, task, "approve", "in_review", result=data)
+    _register_if_established(session, case=case, task=task, actor=actor)
     _after_decision(session, case=case, actor=actor)
     return task
+
+
+REGISTRATION_RESULTS = ("营业执照",)
+
+
+def _register_if_established(session: Session, *, case: Case, task: Task, actor: Principal) -> None:
+    """企业开办 by a person: approving 设立登记 creates the enterprise. It enters the registry with the
+    applicant as its legal person, and the case's licences are issued to it, not to the person."""
+    app = case.application
+    item = next(i for i in app.plan["items"] if i["code"] == task.item_code)
+    if app.subject_kind != "person" or item["result_name"] not in REGISTRATION_RESULTS:
+        return
+    source = {**app.form_data, **(task.result_data or {})}
+    if not source.get("uscc"):
+        raise ValidationFailed.one("准予设立登记须赋予统一社会信用代码", field="result_data.uscc")
+    enterprise = sharing.register_enterprise(
+        session, actor=actor, uscc=source["uscc"], name=source.get("enterprise_name", ""),
+        entity_type=source.get("enterprise_type", ""), legal_person_name=app.subject_name,
+        legal_person_id_number=app.subject_key, address=source.get("business_address", ""),
+        region_code=source.get("region", ""), established_on=clock.local_date(utcnow()),
+        member_user_id=app.applicant_id)
+    task.result_data = {**(task.result_data or {}), "uscc": enterprise.uscc}
+    event(session, app=app, actor=actor, task=task, action="register",
+          message=f"{enterprise.name}登记成立（统一社会信用代码 {enterprise.uscc}），本件结果发给该企业")
+
+
+def _holder(case: Case) -> tuple[str, str, str]:
+    """Who the results belong to: the enterprise this case registered, else the applicant."""
+    app = case.application
+    for task in case.tasks:
+        item = next(i for i in app.plan["items"] if i["code"] == task.item_code)
+        if (task.status == "approved" and app.subject_kind == "person" and item["result_name"] in
+                REGISTRATION_RESULTS and (task.result_data or {}).get("uscc")):
+            name = (task.result_data or {}).get("enterprise_name") or app.form_data.get("enterprise_name", "")
+            return "enterprise", task.result_data["uscc"], name
+    return app.subject_kind, app.subject_key, app.subject_name
 
 
 def refuse(session: Session, *, actor: Principal, task_id: int, reason: str, version: int | None = None) -> Task:
@@ -283,6 +321,7 @@ def issue_results(session: Session, *, case: Case, actor: Principal) -> list:
     items = {i["code"]: i for i in app.plan["items"]}
     # What one step decided (the USCC assigned at registration) fills the later steps' licences.
     results = decided_results(case)
+    holder = _holder(case)
     issued = []
     for task in case.tasks:
         if task.status != "approved":
@@ -296,8 +335,8 @@ def issue_results(session: Session, *, case: Case, actor: Principal) -> list:
         data.setdefault("事项", task.item_name)
         issued_on = clock.local_date(utcnow())
         valid_until = _years_later(issued_on, template.valid_years) if template.valid_years else None
-        lic = licences.issue(session, actor=actor, licence_type=template.licence_type, holder_kind=app.subject_kind,
-                             holder_key=app.subject_key, holder_name=app.subject_name, data=data,
+        lic = licences.issue(session, actor=actor, licence_type=template.licence_type, holder_kind=holder[0],
+                             holder_key=holder[1], holder_name=holder[2], data=data,
                              issuer_department_id=task.department_id, case_code=case.code,
                              item_code=task.item_code, issued_on=issued_on,
                              valid_until=valid_until)

@@ -121,11 +121,13 @@ def revoke_approval(session: Session, *, actor: Principal, verification: Verific
     v.status, v.closed_at = "revoked", utcnow()
     v.result = f"{v.result or ''}\n撤销：{reason}".strip()
     full = f"告知承诺不实，逾期未整改，撤销「{task.item_name}」许可：{reason}"
+    holder = (app.subject_kind, app.subject_key, app.subject_name)
     if v.licence_id is not None:
         lic = sharing.licence_by_id(session, licence_id=v.licence_id)
         licences.revoke(session, actor=actor, code=lic.code, reason=full)
-    sharing.record_credit(session, actor=actor, subject_kind=app.subject_kind, subject_key=app.subject_key,
-                          subject_name=app.subject_name, severity="严重", reason=full,
+        holder = (lic.holder_kind, lic.holder_key, lic.holder_name)  # the enterprise that made the commitment
+    sharing.record_credit(session, actor=actor, subject_kind=holder[0], subject_key=holder[1],
+                          subject_name=holder[2], severity="严重", reason=full,
                           source="告知承诺事中事后核查", reference=case.code)
     event(session, app=app, actor=actor, task=task, action="revoke", message=full)
     audit.record(session, actor=actor, action="verification.revoke", entity_type="verification", entity_id=v.id,

@@ -394,3 +394,36 @@ def read_log(session: Session, *, actor: Principal, application_id: int | None =
     if application_id is not None:
         stmt = stmt.where(SharedDataRead.application_id == application_id)
     return paginate(session, stmt, page=page, per_page=size)
+
+
+# ---- registration --------------------------------------------------------------------------------
+
+def register_enterprise(session: Session, *, actor: Principal, uscc: str, name: str, entity_type: str,
+                        legal_person_name: str, legal_person_id_number: str, address: str, region_code: str,
+                        established_on: date, member_user_id: int | None) -> Enterprise:
+    """Enter an enterprise that registration has just created (设立登记准予), so later steps and later
+    applications read it like any other, and link its legal person's account to it. Registering the
+    same USCC again for the same legal person changes nothing; for anyone else it is refused."""
+    uscc = check_subject_key(kind=A.ENTERPRISE, key=uscc, field="uscc")
+    if not (name or "").strip():
+        raise ValidationFailed.one("设立登记须有企业名称", field="enterprise_name")
+    existing = _enterprise(session, uscc)
+    if existing is not None and existing.legal_person_id_number != legal_person_id_number:
+        raise Conflict(f"统一社会信用代码{uscc}已属于{existing.name}")
+    enterprise = existing or Enterprise(
+        uscc=uscc, name=name.strip()[:200], entity_type=(entity_type or "有限责任公司")[:40], industry_code="",
+        registered_capital_fen=0, established_on=established_on, region_code=(region_code or "")[:12],
+        address=(address or "")[:300], legal_person_name=(legal_person_name or "")[:64],
+        legal_person_id_number=legal_person_id_number, status=ACTIVE_STATUS, insured_employees=0,
+        certifications=[])
+    if existing is None:
+        session.add(enterprise)
+        session.flush()
+        audit.record(session, actor=actor, action="registry.enterprise.register", entity_type="enterprise",
+                     entity_id=uscc, after={"name": enterprise.name, "legal_person": mask_id_number(
+                         legal_person_id_number)})
+    if member_user_id is not None and session.scalar(select(EnterpriseMember.id).where(
+            EnterpriseMember.enterprise_id == enterprise.id, EnterpriseMember.user_id == member_user_id)) is None:
+        session.add(EnterpriseMember(enterprise_id=enterprise.id, user_id=member_user_id, relation="法定代表人"))
+        session.flush()
+    return enterprise
