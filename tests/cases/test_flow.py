@@ -193,3 +193,19 @@ def test_form_rules(session, world):
     fields = {d.field for d in err.value.details}
     assert {"form.contact_phone", "form.invoice_type"} <= fields
     assert FORM  # shared fixture data stays intact
+
+
+def test_walk_in_by_the_clerk(session, world):
+    app = service.walk_in(session, actor=world.clerk, target_kind="item", target_code="T-RS-0002",
+                          subject_kind="person", subject_key=world.other_key, contact_phone="13912345678")
+    assert app.channel == "window" and app.subject_name == "赵别人" and app.applicant_id is not None
+    assert app.form_data["applicant_name"] == "赵别人"  # prefilled for the clerk too
+    service.upload_material(session, actor=world.clerk, application_id=app.id, material_code="M-LABOR-CONTRACT",
+                            filename="合同.pdf", content=PDF, content_type="application/pdf")
+    service.submit(session, actor=world.clerk, application_id=app.id, idempotency_key="walk-in-0001")
+    case = service.accept(session, actor=world.clerk, application_id=app.id)
+    assert case.status == "running"
+    online = submitted_bundle(session, world, key="walk-in-0002")
+    service.send_notice(session, actor=world.clerk, application_id=online.id, items=["请补充材料"])
+    with pytest.raises(Forbidden):  # an online application is corrected by its applicant, not the window
+        service.save_form(session, actor=world.clerk, application_id=online.id, form_data={"seal_count": "3"})

@@ -251,6 +251,8 @@ def _check_editor(app: Application, actor: Principal, version: int | None) -> No
         raise Conflict("申请已提交，不能再修改")
     if actor.role not in APPLYING_ROLES:
         raise Forbidden("只有申请人、代办员或窗口人员可以修改申请")
+    if actor.role == Role.clerk and app.channel != "window":
+        raise Forbidden("窗口人员只能修改窗口现场录入的申请；网上申请请一次性告知申请人")
     if version is not None and version != app.version:
         raise Conflict("申请已在别处修改，请刷新后重试")
 

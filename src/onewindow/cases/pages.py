@@ -63,8 +63,9 @@ def application_context(session, app, principal) -> dict:
             "materials": service.material_states(app), "timeline": timeline, "by_task": by_task,
             "subject_key": service.masked_subject(app, principal), "labels": LABELS,
             "idempotency_key": uuid.uuid4().hex,
-            "editable": app.status in ("draft", "returned") and principal.role in (
-                Role.applicant, Role.assistant, Role.clerk)}
+            "editable": app.status in ("draft", "returned") and (
+                principal.role in (Role.applicant, Role.assistant)
+                or (principal.role == Role.clerk and app.channel == "window"))}
 
 
 # ---------------------------------------------------------------- starting
