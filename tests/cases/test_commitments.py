@@ -10,6 +10,7 @@ from onewindow.cases import service
 from onewindow.common.errors import ValidationFailed
 from onewindow.licences import service as licences
 from onewindow.sharing import service as sharing
+from tests.cases.conftest import PDF
 from tests.cases.helpers import UPLOADS, approve, submitted_bundle
 
 TODAY = date.today()
@@ -94,3 +95,21 @@ def test_sweep_revokes_after_rectification_deadline(session, world):
                           rectification_due_on=TODAY + timedelta(days=5))
     report = service.sweep(session, today=TODAY + timedelta(days=6), holder="t")
     assert report.revoked == 1 and check.status == "revoked"
+
+
+def test_commitment_on_the_first_item_creates_one_task_and_one_check_each(session, world):
+    # bench/case_bench.py found the first task listed twice when it allowed 告知承诺 (a lazy load + append)
+    app = service.start_application(session, actor=world.applicant, target_kind="item", target_code="T-RS-0001",
+                                    subject_kind="enterprise", subject_key=world.enterprise_key)
+    service.save_form(session, actor=world.applicant, application_id=app.id,
+                      form_data={"contact_phone": "13912345678", "insured_count": "3"})
+    for code in ("M-LICENCE", "M-SI-FORM"):
+        service.upload_material(session, actor=world.applicant, application_id=app.id, material_code=code,
+                                filename=f"{code}.pdf", content=PDF, content_type="application/pdf")
+    service.submit(session, actor=world.applicant, application_id=app.id, idempotency_key="first-commit-01")
+    case = service.accept(session, actor=world.clerk, application_id=app.id, mode="commitment",
+                          commitment_text="本单位承诺符合条件")
+    session.commit()
+    session.expire_all()
+    assert [t.item_code for t in case.tasks] == ["T-RS-0001"]
+    assert len(session.scalars(service.due_list(actor=world.supervisor, status="waiting")).all()) == 1

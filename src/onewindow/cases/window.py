@@ -114,7 +114,8 @@ def accept(session: Session, *, actor: Principal, application_id: int, mode: str
                 accepted_by_id=actor.user_id, accepted_at=now, accepted_on=today, limit_days=limit,
                 deadline=due.due, deadline_estimated=bool(due.estimated_note),
                 delivery_method=app.plan.get("delivery", {}).get("method", "window"),
-                delivery_address=app.plan.get("delivery", {}).get("address") or None)
+                delivery_address=app.plan.get("delivery", {}).get("address") or None,
+                tasks=[])  # an initialised collection: appending below must not lazy-load (and autoflush) it
     session.add(case)
     app.status, app.decided_at = "accepted", now
     session.flush()
@@ -124,7 +125,6 @@ def accept(session: Session, *, actor: Principal, application_id: int, mode: str
                     item_name=item["name"], department_id=item["department_id"], depends_on=item["depends_on"],
                     status="waiting", commitment=item["code"] in on_commitment,
                     limit_days=item["promised_limit_days"])
-        session.add(task)
         case.tasks.append(task)
     session.flush()
     from onewindow.cases.approval import activate_ready  # approval imports this module's helpers
