@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
+from sqlalchemy import select
 
 from onewindow.cases import service
-from onewindow.common.errors import ValidationFailed
+from onewindow.cases.models import Commitment
+from onewindow.common.errors import Conflict, ValidationFailed
 from onewindow.licences import service as licences
 from onewindow.sharing import service as sharing
 from tests.cases.conftest import PDF
@@ -113,3 +115,28 @@ def test_commitment_on_the_first_item_creates_one_task_and_one_check_each(sessio
     session.expire_all()
     assert [t.item_code for t in case.tasks] == ["T-RS-0001"]
     assert len(session.scalars(service.due_list(actor=world.supervisor, status="waiting")).all()) == 1
+
+
+def test_owed_material_is_supplied_after_acceptance(session, world):
+    app = submitted_bundle(session, world, uploads=[u for u in UPLOADS if u != "M-ADDRESS"])
+    case = service.accept(session, actor=world.clerk, application_id=app.id, mode="pending_materials",
+                          commitment_text="承诺补交住所使用证明", due_on=TODAY + timedelta(days=7))
+    with pytest.raises(Conflict):  # anything else is closed once accepted
+        service.upload_material(session, actor=world.applicant, application_id=app.id, material_code="M-APPLY",
+                                filename="a.pdf", content=PDF, content_type="application/pdf")
+    service.upload_material(session, actor=world.applicant, application_id=app.id, material_code="M-ADDRESS",
+                            filename="住所.pdf", content=PDF, content_type="application/pdf")
+    commitment = session.scalars(select(Commitment).where(Commitment.case_id == case.id)).one()
+    assert commitment.fulfilled_at is not None
+    report = service.sweep(session, today=TODAY + timedelta(days=8), holder="t")
+    assert report.commitments_overdue == 0
+
+
+def test_overdue_pending_material_is_reminded_once(session, world):
+    app = submitted_bundle(session, world, uploads=[u for u in UPLOADS if u != "M-ADDRESS"])
+    service.accept(session, actor=world.clerk, application_id=app.id, mode="pending_materials",
+                   commitment_text="承诺补交", due_on=TODAY + timedelta(days=3))
+    first = service.sweep(session, today=TODAY + timedelta(days=4), holder="t")
+    again = service.sweep(session, today=TODAY + timedelta(days=5), holder="t")
+    assert first.commitments_overdue == 1 and first.notified >= 1
+    assert again.commitments_overdue == 1 and again.notified == 0

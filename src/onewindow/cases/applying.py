@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from onewindow.cases.access import STAFF_READERS, event, get_application, my_subject_keys
-from onewindow.cases.models import Application, Upload
+from onewindow.cases.models import Application, Commitment, Upload
 from onewindow.catalog import service as catalog
 from onewindow.common import audit
 from onewindow.common.errors import Conflict, ErrorCollector, Forbidden, ValidationFailed
@@ -289,9 +289,38 @@ def add_upload(session: Session, *, actor: Principal, app: Application, material
     return up
 
 
+def open_pending_codes(session: Session, app: Application) -> set[str]:
+    """Materials accepted as missing (容缺) whose commitment is not yet fulfilled."""
+    if app.case is None:
+        return set()
+    return {code for c in session.scalars(select(Commitment).where(
+        Commitment.case_id == app.case.id, Commitment.kind == "pending_materials", Commitment.fulfilled_at.is_(None)))
+        for code in c.material_codes}
+
+
+def _fulfil_pending(session: Session, actor: Principal, app: Application) -> None:
+    """Once nothing required is missing, the 容缺 commitment is fulfilled."""
+    if missing_materials(app):
+        return
+    for c in session.scalars(select(Commitment).where(Commitment.case_id == app.case.id,
+                                                      Commitment.kind == "pending_materials",
+                                                      Commitment.fulfilled_at.is_(None))):
+        c.fulfilled_at = utcnow()
+        event(session, app=app, actor=actor, action="fulfil", message="容缺材料已全部补齐，承诺履行完毕")
+        audit.record(session, actor=actor, action="commitment.fulfil", entity_type="commitment", entity_id=c.id)
+
+
 def upload_material(session: Session, *, actor: Principal, application_id: int, material_code: str,
                     filename: str, content: bytes, content_type: str) -> Upload:
+    """Before submission, any material; after a 容缺 acceptance, the materials still owed."""
     app = get_application(session, actor=actor, application_id=application_id, for_update=True)
+    if app.status == "accepted" and actor.role in (Role.applicant, Role.assistant, Role.clerk) \
+            and material_code in open_pending_codes(session, app):
+        up = add_upload(session, actor=actor, app=app, material_code=material_code, filename=filename,
+                        content=content, content_type=content_type)
+        event(session, app=app, actor=actor, action="pending_upload", message=f"补交容缺材料：{up.filename}")
+        _fulfil_pending(session, actor, app)
+        return up
     _check_editor(app, actor, None)
     return add_upload(session, actor=actor, app=app, material_code=material_code, filename=filename,
                       content=content, content_type=content_type)

@@ -11,6 +11,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 
 from onewindow.cases import service
+from onewindow.cases.applying import open_pending_codes
 from onewindow.cases.approval import STATUS_LABELS
 from onewindow.cases.clock import SLA_LABELS
 from onewindow.cases.models import Upload
@@ -62,7 +63,7 @@ def application_context(session, app, principal) -> dict:
     return {"app": app, "case": app.case, "form": service.visible_form(app, principal),
             "materials": service.material_states(app), "timeline": timeline, "by_task": by_task,
             "subject_key": service.masked_subject(app, principal), "labels": LABELS,
-            "idempotency_key": uuid.uuid4().hex,
+            "idempotency_key": uuid.uuid4().hex, "owed": open_pending_codes(session, app),
             "editable": app.status in ("draft", "returned") and (
                 principal.role in (Role.applicant, Role.assistant)
                 or (principal.role == Role.clerk and app.channel == "window"))}

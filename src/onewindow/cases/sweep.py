@@ -52,34 +52,15 @@ def sweep(session: Session, *, today: date | None = None, holder: str | None = N
     for task in session.scalars(select(Task).where(Task.status.in_(OPEN))):
         if task.deadline is None or task.status in ("supplement", "suspended"):
             continue  # the clock is stopped
-        state = clock.sla_state(cal, due=task.deadline, limit_days=task.limit_days, today=today)
-        if state != clock.NORMAL:
-            report.tasks[state] += 1
-        if state != task.sla_state:
-            task.sla_state = state
-            report.changed += 1
-            if state != clock.NORMAL and _notify(session, f"sla:task:{task.id}:{state}:{task.deadline}",
-                                                 department_id=task.department_id,
-                                                 subject=f"【{clock.SLA_LABELS[state]}】{task.item_name}",
-                                                 body=f"办件 {task.case.code} 应于 {task.deadline} 前办结",
-                                                 link=f"/tasks/{task.id}"):
-                report.notified += 1
+        _mark(session, cal, today, report, report.tasks, task, key=f"task:{task.id}",
+              department_id=task.department_id, what=task.item_name,
+              body=f"办件 {task.case.code} 应于 {task.deadline} 前办结", link=f"/tasks/{task.id}")
     for case in session.scalars(select(Case).where(Case.status == "running")):
-        state = clock.sla_state(cal, due=case.deadline, limit_days=case.limit_days, today=today)
-        if state != clock.NORMAL:
-            report.cases[state] += 1
-        if state != case.sla_state:
-            case.sla_state = state
-            report.changed += 1
-            if state == clock.OVERDUE:
-                event(session, app=case.application, actor=SYSTEM, action="overdue",
-                      message=f"办件已超过承诺时限（应于 {case.deadline} 前办结）")
-            if state != clock.NORMAL and _notify(session, f"sla:case:{case.id}:{state}:{case.deadline}",
-                                                 department_id=case.lead_department_id,
-                                                 subject=f"【{clock.SLA_LABELS[state]}】办件 {case.code}",
-                                                 body=f"{case.title}，应于 {case.deadline} 前办结",
-                                                 link=f"/cases/{case.code}"):
-                report.notified += 1
+        if _mark(session, cal, today, report, report.cases, case, key=f"case:{case.id}",
+                 department_id=case.lead_department_id, what=f"办件 {case.code}",
+                 body=f"{case.title}，应于 {case.deadline} 前办结", link=f"/cases/{case.code}") == clock.OVERDUE:
+            event(session, app=case.application, actor=SYSTEM, action="overdue",
+                  message=f"办件已超过承诺时限（应于 {case.deadline} 前办结）")
     for c in session.scalars(select(Commitment).where(Commitment.kind == "pending_materials",
                                                       Commitment.fulfilled_at.is_(None), Commitment.due_on < today)):
         report.commitments_overdue += 1
@@ -97,6 +78,23 @@ def sweep(session: Session, *, today: date | None = None, holder: str | None = N
         revoke_approval(session, actor=SYSTEM, verification=v, reason=f"整改期限 {v.rectification_due_on} 已过，未见整改")
         report.revoked += 1
     return report
+
+
+def _mark(session: Session, cal, today: date, report: SweepReport, counts: dict, row, *, key: str,
+          department_id: int, what: str, body: str, link: str) -> str | None:
+    """Set a task's or case's 预警/超期 state; tell its department once per state and deadline.
+    Returns the state when it changed."""
+    state = clock.sla_state(cal, due=row.deadline, limit_days=row.limit_days, today=today)
+    if state != clock.NORMAL:
+        counts[state] += 1
+    if state == row.sla_state:
+        return None
+    row.sla_state = state
+    report.changed += 1
+    if state != clock.NORMAL and _notify(session, f"sla:{key}:{state}:{row.deadline}", department_id=department_id,
+                                         subject=f"【{clock.SLA_LABELS[state]}】{what}", body=body, link=link):
+        report.notified += 1
+    return state
 
 
 def _notify(session: Session, key: str, **kwargs) -> bool:

@@ -164,24 +164,6 @@ def walk_in(session: Session, *, actor: Principal, **kwargs) -> Application:
     return start_application(session, actor=actor, **kwargs)
 
 
-def pending_commitments(session: Session, *, today: date) -> list[Commitment]:
-    return list(session.scalars(select(Commitment).where(
-        Commitment.kind == "pending_materials", Commitment.fulfilled_at.is_(None), Commitment.due_on < today)))
-
-
-def fulfil_pending(session: Session, *, actor: Principal, case: Case) -> list[str]:
-    """After uploads, mark a 容缺 commitment fulfilled once nothing required is missing."""
-    done = []
-    for c in session.scalars(select(Commitment).where(Commitment.case_id == case.id,
-                                                      Commitment.kind == "pending_materials",
-                                                      Commitment.fulfilled_at.is_(None))):
-        if not missing_materials(case.application):
-            c.fulfilled_at = utcnow()
-            done.append(c.id)
-            event(session, app=case.application, actor=actor, action="fulfil", message="容缺材料已补齐")
-    return done
-
-
 def record_delivery(session: Session, *, actor: Principal, code: str, method: str,
                     tracking_number: str | None = None, address: str | None = None) -> Case:
     """统一出件: results picked up at the window, or mailed with a tracking number."""
