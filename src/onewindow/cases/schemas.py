@@ -174,6 +174,7 @@ class PageOut(BaseModel):
     total: int
     page: int
     per_page: int
+    capped: bool = Field(default=False, description="为真时 total 只是下限（超过计数上限，不再精确计数）")
 
 
 class RevealOut(BaseModel):

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse
 
 from onewindow.cases import service
+from onewindow.cases.api import COUNT_CAP
 from onewindow.cases.approval import PROCEDURES, decided_results
 from onewindow.cases.checks import STATUS_LABELS as CHECK_LABELS
 from onewindow.cases.pages import LABELS, application_context, attempt, form_dict
@@ -211,7 +212,7 @@ def case_list(request: Request, session: DbSession, principal: PageUser,
     dept = int(department_id) if department_id and department_id.isdigit() else None
     stmt = service.case_list(session, actor=principal, status=status or None, department_id=dept,
                              sla_state=sla_state or None, overdue=overdue in ("1", "true", "on"))
-    result = paginate(session, stmt, page=page, per_page=20)
+    result = paginate(session, stmt, page=page, per_page=20, max_count=COUNT_CAP)
     return render(request, "cases/case_list.html", {
         "page": result, "labels": LABELS, "departments": catalog.list_departments(session),
         "status": status or "", "department_id": dept, "overdue": overdue in ("1", "true", "on"),

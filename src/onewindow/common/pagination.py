@@ -17,16 +17,26 @@ class Page:
     total: int
     page: int
     per_page: int
+    capped: bool = False  # total is a floor: at least this many match
+
 
     @property
     def pages(self) -> int:
         return max(1, -(-self.total // self.per_page))
 
 
-def paginate(session: Session, stmt: Select, *, page: int = 1, per_page: int = 50, scalars: bool = True) -> Page:
+def paginate(session: Session, stmt: Select, *, page: int = 1, per_page: int = 50, scalars: bool = True,
+             max_count: int | None = None) -> Page:
+    """One page of `stmt`. With `max_count`, counting stops there (the page says "N+"): over millions of
+    rows an exact count of a broad filter costs more than the page itself."""
     page = max(1, page)
     per_page = min(max(1, per_page), MAX_PER_PAGE)
-    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+    counted = stmt.order_by(None)
+    if max_count is not None:
+        counted = counted.limit(max_count + 1)
+    total = session.scalar(select(func.count()).select_from(counted.subquery())) or 0
+    capped = max_count is not None and total > max_count
+    total = min(total, max_count) if capped else total
     query = stmt.limit(per_page).offset((page - 1) * per_page)
     rows = session.scalars(query).all() if scalars else session.execute(query).all()
-    return Page(items=list(rows), total=total, page=page, per_page=per_page)
+    return Page(items=list(rows), total=total, page=page, per_page=per_page, capped=capped)
