@@ -15,7 +15,8 @@ from sqlalchemy.orm import Session
 from onewindow.calendar import service as calendar
 from onewindow.calendar.service import WorkCalendar
 from onewindow.cases import clock
-from onewindow.cases.access import event, get_task, lock_case
+from onewindow.cases.access import event, get_application, get_task, lock_case
+from onewindow.cases.applying import add_upload
 from onewindow.cases.models import Case, ClockSuspension, Task, Verification
 from onewindow.common import audit, outbox
 from onewindow.common.errors import Conflict, Forbidden, NotFound, ValidationFailed
@@ -144,9 +145,6 @@ def supplement(session: Session, *, actor: Principal, task_id: int, message: str
                files: list[tuple[str, str, str, bytes]] = ()) -> Task:
     """The applicant supplies what was asked — `files` as (material_code, filename, content_type, bytes) —
     and the clock restarts."""
-    from onewindow.cases.access import get_application
-    from onewindow.cases.applying import add_upload
-
     if actor.role not in (Role.applicant, Role.assistant):
         raise Forbidden("补正由申请人或其代办员提交")
     task = session.get(Task, task_id)

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
+from markupsafe import escape
 from sqlalchemy import select
 
 from onewindow.cases import service
@@ -142,10 +144,7 @@ async def upload(request: Request, application_id: int, session: DbSession, prin
     file = form.get("file")
     back = f"/applications/{application_id}"
 
-    async def read():
-        return (await file.read()) if hasattr(file, "read") else b""
-
-    content = await read()
+    content = (await file.read()) if hasattr(file, "read") else b""
 
     def run():
         if not hasattr(file, "filename") or not file.filename:
@@ -173,13 +172,7 @@ def download(application_id: int, upload_id: int, session: DbSession, principal:
     if up is None:
         raise ValidationFailed.one("没有这份材料", field="upload_id")
     return Response(up.content, media_type=up.content_type,
-                    headers={"Content-Disposition": f"attachment; filename*=UTF-8''{_quote(up.filename)}"})
-
-
-def _quote(name: str) -> str:
-    from urllib.parse import quote
-
-    return quote(name)
+                    headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(up.filename)}"})
 
 
 @router.post("/applications/{application_id}/reveal", dependencies=[CsrfChecked])
@@ -187,13 +180,7 @@ async def reveal(request: Request, application_id: int, session: DbSession, prin
     data = await form_dict(request)
     value = service.reveal(session, actor=principal, application_id=application_id, field=data.get("field", ""),
                            purpose=data.get("purpose", "页面查看"))
-    return Response(f'<span class="revealed">{_escape(value)}</span>', media_type="text/html")
-
-
-def _escape(value: str) -> str:
-    from markupsafe import escape
-
-    return str(escape(value))
+    return Response(f'<span class="revealed">{escape(value)}</span>', media_type="text/html")
 
 
 @router.post("/tasks/{task_id}/supplement", dependencies=[CsrfChecked])

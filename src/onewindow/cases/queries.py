@@ -4,7 +4,7 @@ timelines, and revealing masked personal data (audited)."""
 from __future__ import annotations
 
 from sqlalchemy import Select, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from onewindow.cases.access import STAFF_READERS, get_application, my_subject_keys
 from onewindow.cases.models import Application, Case, CaseEvent, Task
@@ -36,7 +36,7 @@ def task_list(*, actor: Principal, status: str | None = None, sla_state: str | N
         stmt = stmt.where(Task.status == status)
     if sla_state:
         stmt = stmt.where(Task.sla_state == sla_state)
-    return stmt.order_by(Task.deadline.is_(None), Task.deadline, Task.id)
+    return stmt.options(selectinload(Task.case)).order_by(Task.deadline.is_(None), Task.deadline, Task.id)
 
 
 def case_list(session: Session, *, actor: Principal, status: str | None = None, department_id: int | None = None,
@@ -77,7 +77,8 @@ def time_limit_overview(session: Session, *, actor: Principal) -> dict:
     for dept_id, code, name, state, n in rows:
         by_dept.setdefault(dept_id, {"warning": 0, "overdue": 0})[state] += n
         by_item.setdefault((code, name), {"warning": 0, "overdue": 0})[state] += n
-    tasks = session.scalars(flagged.order_by(Task.sla_state.desc(), Task.deadline).limit(500)).all()
+    tasks = session.scalars(flagged.options(selectinload(Task.case)).order_by(Task.sla_state.desc(), Task.deadline)
+                            .limit(500)).all()
     return {
         "by_department": sorted(((departments.get(k, str(k)), v) for k, v in by_dept.items()),
                                 key=lambda kv: (-kv[1]["overdue"], -kv[1]["warning"], kv[0])),

@@ -10,8 +10,9 @@ from sqlalchemy.orm import Session
 
 from onewindow.calendar import service as calendar
 from onewindow.cases import clock
-from onewindow.cases.access import event, get_application
-from onewindow.cases.applying import missing_materials, validate_form
+from onewindow.cases.access import event, get_application, get_case
+from onewindow.cases.applying import missing_materials, start_application, validate_form
+from onewindow.cases.approval import activate_ready
 from onewindow.cases.models import Application, Case, Commitment, Task, Verification
 from onewindow.common import audit, outbox
 from onewindow.common.errors import Conflict, ValidationFailed
@@ -127,8 +128,6 @@ def accept(session: Session, *, actor: Principal, application_id: int, mode: str
                     limit_days=item["promised_limit_days"])
         case.tasks.append(task)
     session.flush()
-    from onewindow.cases.approval import activate_ready  # approval imports this module's helpers
-
     activate_ready(session, case=case, actor=actor, today=today, cal=cal)
     if mode in ("pending_materials", "commitment"):
         session.add(Commitment(case_id=case.id, kind=mode, text=commit_text, signed_at=now,
@@ -158,8 +157,6 @@ def case_code(app: Application, today: date) -> str:
 
 def walk_in(session: Session, *, actor: Principal, **kwargs) -> Application:
     """A clerk enters an application for someone at the counter (线下申请，与线上同一办件)."""
-    from onewindow.cases.applying import start_application
-
     actor.require(Role.clerk)
     return start_application(session, actor=actor, **kwargs)
 
@@ -167,8 +164,6 @@ def walk_in(session: Session, *, actor: Principal, **kwargs) -> Application:
 def record_delivery(session: Session, *, actor: Principal, code: str, method: str,
                     tracking_number: str | None = None, address: str | None = None) -> Case:
     """统一出件: results picked up at the window, or mailed with a tracking number."""
-    from onewindow.cases.access import get_case
-
     actor.require(Role.clerk)
     case = get_case(session, actor=actor, code=code, for_update=True)
     if case.status != "completed":
