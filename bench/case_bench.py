@@ -27,6 +27,7 @@ import platform
 import shutil
 import sqlite3
 import statistics
+import sys
 import tempfile
 import time
 from collections import defaultdict
@@ -34,6 +35,9 @@ from datetime import datetime
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+from benchlib import fresh_database  # noqa: E402
+
 PG_DEFAULT = "postgresql://postgres@127.0.0.1:5432/"
 _TMP = Path(tempfile.gettempdir())  # replaced by a private folder in main()
 
@@ -88,25 +92,6 @@ def catalogue_yaml() -> str:
 
 
 # ---- databases ----------------------------------------------------------------------------------------
-
-def fresh_database(kind: str, name: str, pg_base: str) -> str:
-    from onewindow import migrate
-    from onewindow.db import make_engine
-
-    if kind == "sqlite":
-        path = _TMP / f"{name}.db"
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{path}{suffix}").unlink(missing_ok=True)
-        url = f"sqlite:///{path}"
-    else:
-        from onewindow.db import recreate_postgres_database
-
-        url = recreate_postgres_database(pg_base, name)
-    engine = make_engine(url)
-    migrate.upgrade(engine)
-    engine.dispose()
-    return url
-
 
 def table_counts(engine, tables: tuple[str, ...]) -> dict:
     from sqlalchemy import text
@@ -505,7 +490,8 @@ def run(a) -> None:
             res = {"engine": name, "db": kind}
             results.append(res)
             try:
-                url = fresh_database(kind, "onewindow_case_bench" + ("_spiff" if name != "ours" else ""), a.pg_url)
+                url = fresh_database(kind, "onewindow_case_bench" + ("_spiff" if name != "ours" else ""), a.pg_url,
+                                     _TMP)
                 res["loadavg_before"] = os.getloadavg()[0]
                 out = (run_ours if name == "ours" else run_spiff)(url, a.cases, a.warmup)
                 res.update(out)

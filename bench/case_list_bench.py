@@ -25,7 +25,6 @@ selectin load of the page's tasks), captured from a real `paginate` call.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import contextlib
 import json
 import math
@@ -44,6 +43,8 @@ from urllib.parse import urlencode
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
+from benchlib import run_load  # noqa: E402
+
 PG_DEFAULT = "postgresql://postgres@127.0.0.1:5432/"
 DB_NAME = "onewindow_case_list_bench"
 PASSWORD = "bench-Passw0rd"
@@ -537,55 +538,6 @@ def login_cookies(base: str) -> dict | None:
         if r.status_code not in (302, 303):
             return None
         return dict(c.cookies)
-
-
-async def _load(base: str, paths: list[str], clients: int, cap_s: float, headers: dict, cookies: dict | None) -> dict:
-    import httpx
-
-    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
-    latencies: list[float] = []
-    statuses: dict = {}
-    errors = 0
-    nxt = 0
-    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=60, headers=headers,
-                                 cookies=cookies) as client:
-        warm = paths[: min(len(paths), 2 * clients)]
-        await asyncio.wait_for(asyncio.gather(*(client.get(p) for p in warm)), timeout=cap_s)
-        deadline = time.monotonic() + cap_s
-        started = time.perf_counter()
-
-        async def worker() -> None:
-            nonlocal nxt, errors
-            while nxt < len(paths) and time.monotonic() < deadline:
-                path = paths[nxt]
-                nxt += 1
-                t = time.perf_counter()
-                try:
-                    r = await client.get(path)
-                except httpx.HTTPError as exc:
-                    errors += 1
-                    statuses[type(exc).__name__] = statuses.get(type(exc).__name__, 0) + 1
-                    continue
-                statuses[r.status_code] = statuses.get(r.status_code, 0) + 1
-                if r.status_code != 200:
-                    errors += 1
-                    continue
-                latencies.append(time.perf_counter() - t)
-
-        await asyncio.gather(*(worker() for _ in range(clients)))
-        wall = time.perf_counter() - started
-    latencies.sort()
-
-    def pct(p: float) -> float:
-        return latencies[min(len(latencies) - 1, int(p * len(latencies)))] * 1000 if latencies else float("nan")
-
-    return {"requests": len(latencies), "errors": errors, "statuses": statuses, "wall_s": wall,
-            "rps": len(latencies) / wall if wall else 0.0, "p50_ms": pct(0.50), "p95_ms": pct(0.95),
-            "p99_ms": pct(0.99), "capped": len(latencies) + errors < len(paths)}
-
-
-def run_load(base, paths, clients, cap_s, headers, cookies=None) -> dict:
-    return asyncio.run(_load(base, paths, clients, cap_s, headers, cookies))
 
 
 def measure_http(url: str, scens: list[Scenario], a) -> tuple[dict, bool]:

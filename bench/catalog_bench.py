@@ -12,7 +12,6 @@
 """
 
 import argparse
-import asyncio
 import json
 import os
 import platform
@@ -29,6 +28,8 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
+from benchlib import fresh_database, run_load  # noqa: E402
+
 _TMP = Path(tempfile.gettempdir())  # replaced by a private folder in main(); SQLite files live there
 
 PG_DEFAULT = "postgresql://postgres@127.0.0.1:5432/"
@@ -36,26 +37,6 @@ LIKE_PATH = "/bench/like-items"
 
 
 # ---- (a) import ------------------------------------------------------------------------------------
-
-def fresh_database(kind: str, name: str, pg_base: str) -> str:
-    """URL of a new, empty, migrated database."""
-    from onewindow import migrate
-    from onewindow.db import make_engine
-
-    if kind == "sqlite":
-        path = _TMP / f"{name}.db"
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{path}{suffix}").unlink(missing_ok=True)
-        url = f"sqlite:///{path}"
-    else:
-        from onewindow.db import recreate_postgres_database
-
-        url = recreate_postgres_database(pg_base, name)
-    engine = make_engine(url)
-    migrate.upgrade(engine)
-    engine.dispose()
-    return url
-
 
 def import_ours(url: str, filename: str, content: bytes) -> tuple[float, dict]:
     from onewindow.catalog import transfer
@@ -238,63 +219,6 @@ class Server:
 
 # ---- (b) load -------------------------------------------------------------------------------------------
 
-async def _load(base: str, paths: list[str], clients: int, cap_s: float, html: bool) -> dict:
-    import httpx
-
-    headers = {"Accept": "text/html"} if html else {"Accept": "application/json"}
-    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
-    latencies: list[float] = []
-    statuses: dict[int | str, int] = {}
-    errors = 0
-    nxt = 0
-    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=30, headers=headers) as client:
-        warm = paths[: min(len(paths), 2 * clients)]  # open the connections and warm the caches
-
-        async def one(path: str) -> None:
-            await client.get(path)
-
-        await asyncio.wait_for(asyncio.gather(*(one(p) for p in warm)), timeout=cap_s)
-        deadline = time.monotonic() + cap_s
-        started = time.perf_counter()
-        cpu = time.process_time()
-
-        async def worker() -> None:
-            nonlocal nxt, errors
-            while nxt < len(paths) and time.monotonic() < deadline:
-                path = paths[nxt]
-                nxt += 1
-                t = time.perf_counter()
-                try:
-                    r = await client.get(path)
-                except httpx.HTTPError as exc:
-                    errors += 1
-                    kind = type(exc).__name__
-                    statuses[kind] = statuses.get(kind, 0) + 1
-                    continue
-                statuses[r.status_code] = statuses.get(r.status_code, 0) + 1
-                if r.status_code != 200:
-                    errors += 1
-                    continue
-                latencies.append(time.perf_counter() - t)
-
-        await asyncio.gather(*(worker() for _ in range(clients)))
-        wall = time.perf_counter() - started
-        cpu = time.process_time() - cpu
-    latencies.sort()
-
-    def pct(p: float) -> float:
-        return latencies[min(len(latencies) - 1, int(p * len(latencies)))] * 1000 if latencies else float("nan")
-
-    return {"requests": len(latencies), "errors": errors, "statuses": statuses, "wall_s": wall,
-            "rps": len(latencies) / wall if wall else 0.0, "p50_ms": pct(0.50), "p95_ms": pct(0.95),
-            "p99_ms": pct(0.99), "capped": len(latencies) + errors < len(paths),
-            "client_cpu_pct": 100 * cpu / wall if wall else 0.0, "loadavg_after": os.getloadavg()[0]}
-
-
-def run_load(base: str, paths: list[str], clients: int, cap_s: float, html: bool = False) -> dict:
-    return asyncio.run(_load(base, paths, clients, cap_s, html))
-
-
 def hits(base: str, path: str, queries: list[str]) -> float:
     """Mean `total` over the query pool: how many items each kind of search finds."""
     import httpx
@@ -316,13 +240,13 @@ def bench_db(kind: str, a, content: bytes, filename: str, rows: int, results: li
     print(f"\n=== {kind} ===", flush=True)
     res: dict = {"db": kind}
     results.append(res)  # partial results are still reported if a later step fails
-    ours_url = fresh_database(kind, "onewindow_bench", a.pg_url)
+    ours_url = fresh_database(kind, "onewindow_bench", a.pg_url, _TMP)
     res["loadavg_before_import"] = os.getloadavg()[0]
     print(f"load average before import: {res['loadavg_before_import']:.1f}", flush=True)
     secs, counts = import_ours(ours_url, filename, content)
     res["import_ours_s"], res["import_counts"] = secs, counts
     print(f"import (ours): {secs:.2f}s  {rows / secs:,.0f} rows/s  {counts}", flush=True)
-    peer_url = fresh_database(kind, "onewindow_bench_peer", a.pg_url)
+    peer_url = fresh_database(kind, "onewindow_bench_peer", a.pg_url, _TMP)
     psecs, pcounts = import_peer(peer_url, content)
     res["import_peer_s"], res["import_peer_counts"] = psecs, pcounts
     print(f"import (peer): {psecs:.2f}s  {rows / psecs:,.0f} rows/s  {pcounts}", flush=True)
@@ -351,7 +275,7 @@ def bench_db(kind: str, a, content: bytes, filename: str, rows: int, results: li
         ]
         res["scenarios"] = {}
         for name, base, paths, html in scenarios:
-            r = run_load(base, paths, a.clients, a.time_cap, html)
+            r = run_load(base, paths, a.clients, a.time_cap, {"Accept": "text/html" if html else "application/json"})
             res["scenarios"][name] = r
             print(f"{name:<26} n={r['requests']:>5} err={r['errors']} p50={r['p50_ms']:8.1f}ms "
                   f"p95={r['p95_ms']:8.1f}ms p99={r['p99_ms']:8.1f}ms {r['rps']:7.1f} req/s "
