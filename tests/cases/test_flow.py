@@ -12,7 +12,7 @@ from onewindow.licences import service as licences
 from onewindow.sharing import service as sharing
 from onewindow.sharing.models import SharedDataRead
 from tests.cases.conftest import PDF
-from tests.cases.helpers import FORM, NEW_USCC, accepted_case, approve, submitted_bundle, task_for
+from tests.cases.helpers import NEW_USCC, accepted_case, approve, submitted_bundle, task_for
 
 
 def test_prefill_and_read_log(session, world):
@@ -192,7 +192,6 @@ def test_form_rules(session, world):
         submitted_bundle(session, world, form={"contact_phone": "12345", "invoice_type": "假发票"})
     fields = {d.field for d in err.value.details}
     assert {"form.contact_phone", "form.invoice_type"} <= fields
-    assert FORM  # shared fixture data stays intact
 
 
 def test_walk_in_by_the_clerk(session, world):

@@ -37,7 +37,8 @@ def test_applicant_applies_through_pages(client, session, world):
     r = page.post(f"{url}/save", data={"csrf_token": token, "then": "submit", "idempotency_key": "page-key-0001",
                                        **form}, follow_redirects=True)
     assert "已提交" in r.text and "待受理" in r.text
-    assert "提交申请" in page.get("/my/applications").text or str(app_id) in page.get("/my/applications").text
+    mine = page.get("/my/applications").text
+    assert f'href="/applications/{app_id}"' in mine and "待受理" in mine
 
 
 def test_clerk_accepts_and_approvers_act_through_pages(client, session, world):
@@ -80,7 +81,7 @@ def test_supplement_page_and_timeline(client, session, world):
                                                         "back": f"/applications/{case.application_id}"},
                   files={"file": ("决议.pdf", PDF, "application/pdf")}, follow_redirects=True)
     assert "补正已提交" in r.text and "恢复计时" in r.text
-    assert "消息" in page.get("/my/notifications").text
+    assert "需要补正" in page.get("/my/notifications").text  # the approver's request reached the applicant
 
 
 def test_supervisor_and_post_check_pages(client, session, world):

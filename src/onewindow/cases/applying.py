@@ -9,7 +9,7 @@ from datetime import date
 
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from onewindow.cases.access import STAFF_READERS, event, get_application, my_subject_keys
 from onewindow.cases.models import Application, Commitment, Upload
@@ -410,7 +410,7 @@ def submit(session: Session, *, actor: Principal, application_id: int, idempoten
 def list_applications(session: Session, *, actor: Principal, status: str | None = None):
     """Row-level: applicants see their own (and their enterprises'), assistants what they entered,
     the window and supervisors everything."""
-    stmt = select(Application).order_by(Application.id.desc())
+    stmt = select(Application).options(selectinload(Application.case)).order_by(Application.id.desc())
     if actor.role == Role.applicant:
         stmt = stmt.where(or_(Application.applicant_id == actor.user_id,
                               Application.subject_key.in_(my_subject_keys(session, actor))))
