@@ -51,4 +51,5 @@ def drop_extras() -> None:
 
 def include_name(name, type_, parent_names) -> bool:
     """For autogenerate: the objects above are managed here, not by the models."""
-    return not (name or "").startswith(("service_items_fts", "ix_service_items_search"))
+    return not (name or "").startswith(("service_items_fts", "ix_service_items_search", "policies_fts",
+                                        "ix_policies_search", "award_items_fts", "ix_award_items_search"))

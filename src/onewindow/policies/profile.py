@@ -76,9 +76,23 @@ CERTIFICATIONS = (
     "国家级技术中心",
     "瞪羚企业",
     "独角兽企业",
+    "省级专精特新中小企业",
+    "市级专精特新中小企业",
+    "省级科技小巨人",
+    "市级技术中心",
+    "省级重点实验室",
+    "省级工程技术研究中心",
+    "市级工程技术研究中心",
+    "省级新型研发机构",
+    "国家级重点实验室",
 )
 
-FLAGS = ("规上", "限上", "资质内建筑业", "规上服务业", "上市", "新三板", "外资", "小微企业", "个体工商户")
+# 统计局 and 证监局 flags. 新升规上 / 新升限上 / 新升规上服务业 mark an enterprise that entered the
+# statistics this year (新规上, 小升规, 限下转限上 awards); the listing stages drive staged awards.
+FLAGS = (
+    "规上", "新升规上", "限上", "新升限上", "资质内建筑业", "新升资质内建筑业", "规上服务业",
+    "新升规上服务业", "上市", "上市辅导备案", "上市申报受理", "新三板", "外资", "小微企业", "个体工商户",
+)
 
 TAX_CREDIT_GRADES = ("A", "B", "M", "C", "D")
 
@@ -96,6 +110,10 @@ PROFILE_FIELDS: tuple[Field, ...] = (
     Field("credit_serious", "bool", "严重失信"),
     Field("flags", "set", "企业标识", vocabulary=FLAGS),
     Field("revenue", "money", "营业收入"),
+    Field("unemployment_insurance_paid", "money", "失业保险缴费"),
+    Field("layoffs", "int", "裁员人数"),
+    Field("graduates_hired", "int", "招用高校毕业生人数"),
+    Field("rd_expense", "money", "研发费用"),
 )
 
 

@@ -31,6 +31,14 @@ class Enterprise(Base):
     tax_paid_fen: Mapped[int] = mapped_column(BigInteger, default=0)  # last full year
     insured_employees: Mapped[int] = mapped_column(Integer, default=0)
     certifications: Mapped[list] = mapped_column(JSON, default=list)  # 高新技术企业, 专精特新 …
+    # Statistics (统计局), social insurance (人社局) and tax figures for the last full year; None means
+    # the registry has no figure, which policy rules treat as unknown, not zero.
+    revenue_fen: Mapped[int | None] = mapped_column(BigInteger)  # 营业收入
+    stats_flags: Mapped[list] = mapped_column(JSON, default=list)  # 规上 / 限上 / 上市 … (profile.FLAGS)
+    unemployment_insurance_fen: Mapped[int | None] = mapped_column(BigInteger)  # 失业保险缴费
+    layoffs: Mapped[int | None] = mapped_column(Integer)  # 上年度裁员人数
+    graduates_hired: Mapped[int | None] = mapped_column(Integer)  # 当年招用高校毕业生
+    rd_expense_fen: Mapped[int | None] = mapped_column(BigInteger)  # 研发费用
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 
