@@ -18,6 +18,7 @@ class Settings:
     port: int
     max_upload_bytes: int
     secure_cookies: bool
+    profile_snapshot_dir: Path  # Parquet snapshots of enterprise profiles for policy matching
 
 
 def _secret_key(instance_dir: Path) -> str:
@@ -50,4 +51,6 @@ def get_settings() -> Settings:
         port=int(os.environ.get("ONEWINDOW_PORT", "8000")),
         max_upload_bytes=int(os.environ.get("ONEWINDOW_MAX_UPLOAD_BYTES", str(20 * 1024 * 1024))),
         secure_cookies=os.environ.get("ONEWINDOW_SECURE_COOKIES", "0") == "1",
+        profile_snapshot_dir=Path(os.environ.get("ONEWINDOW_PROFILE_SNAPSHOT_DIR",
+                                                 instance_dir / "profile_snapshots")).resolve(),
     )
