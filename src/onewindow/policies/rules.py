@@ -13,8 +13,10 @@ text and a Chinese message naming the field):
 - ``== !=`` between operands of the same type; a text literal may be compared with a text, enum
   (value must be a declared choice) or industry field (must be a valid four-digit class — use
   ``under`` for a subtree).
-- ``< <= > >=`` only on int, money and date.
-- Money is never compared with a bare integer (see the parser's docstring).
+- ``< <= > >=`` only on int, money, date and numbers; arithmetic (``+ - * /``, ``min``,
+  ``max``, percents) may appear on either side, typed as in :mod:`.rules_arith`, and is compared
+  exactly (``裁员人数 <= 从业人数 * 5.5%``).
+- Money is never compared with a bare number (see the parser's docstring).
 - ``x in {…}`` for scalars; ``set_field has "x"`` and ``"x" in set_field`` for sets; a set field
   named with a vocabulary only accepts values from it.
 - ``industry under "C30"`` only on industry fields, with a valid code at any level.
@@ -34,11 +36,14 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import industries
+from . import industries, rules_arith
 from .profile import PROFILE_SCHEMA, TYPE_NAMES, Field, Schema
+from .rules_arith import KIND_NAMES
 from .rules_parser import (
     And,
+    Arith,
     Bare,
+    Call,
     Compare,
     ErrorItem,
     FieldName,
@@ -49,6 +54,7 @@ from .rules_parser import (
     Or,
     ParamName,
     ParamRef,
+    Paren,
     Pos,
     RuleError,
     SetLiteral,
@@ -74,7 +80,7 @@ __all__ = [
 ]
 
 PARAMETER_TYPES = ("int", "money", "date", "bool", "str", "set")
-ORDERED = ("int", "money", "date")
+ORDERED = ("int", "money", "date", "number")
 TEXTUAL = ("str", "enum", "industry")
 
 
@@ -110,11 +116,13 @@ class Parameters:
 
     def __init__(self) -> None:
         self._items: dict[str, Parameter] = {}
+        self.version = 0  # bumped on every change, so compiled match plans know when to recompile
 
     def define(self, name: str, type: str, values: Mapping[Any, Any] | Iterable = (), label: str = "") -> Parameter:
         if type not in PARAMETER_TYPES:
             raise ParameterError(f"参数「${name}」的类型「{type}」无效，应为 {'/'.join(PARAMETER_TYPES)} 之一")
         param = self._items[name] = Parameter(name, type, label)
+        self.version += 1
         pairs = values.items() if isinstance(values, Mapping) else values
         for effective_from, value in pairs:
             self.add(name, effective_from, value)
@@ -124,6 +132,7 @@ class Parameters:
         param = self.get(name)
         day = _as_date(effective_from, f"参数「${name}」的生效日期")
         param.values = sorted([*(v for v in param.values if v[0] != day), (day, _param_value(param, value))])
+        self.version += 1
 
     def get(self, name: str) -> Parameter:
         try:
@@ -273,6 +282,15 @@ class _Checker:
             return ParamRef(node.pos, node.name, kind), kind
         if isinstance(node, Literal):
             return node, node.kind
+        if isinstance(node, Paren):
+            return self.operand(node.item)
+        if isinstance(node, Arith):
+            return rules_arith.check_arith(self, node)
+        if isinstance(node, Call):
+            return rules_arith.check_call(self, node)
+        if rules_arith.is_condition(node):
+            self.error(node, f"「{self.src(node)}」是条件，不能用作数值；比较两个条件请分别写出")
+            return None
         if isinstance(node, SetLiteral):
             if not node.items:
                 self.error(node, "集合不能为空")
@@ -296,7 +314,22 @@ class _Checker:
             return f"参数「${node.name}」（{TYPE_NAMES.get(kind, kind)}）"
         if kind == "setlit":
             return f"集合「{self.src(node)}」"
-        return f"{TYPE_NAMES[kind]}「{self.src(node)}」"
+        if isinstance(node, Arith | Call):
+            return f"算式「{self.src(node)}」（{KIND_NAMES[kind]}）"
+        return f"{KIND_NAMES[kind]}「{self.src(node)}」"
+
+    def param_bound(self, name: str) -> int:
+        """The largest magnitude a numeric parameter takes on any date (for the overflow check)."""
+        values = [abs(v) for _, v in self.parameters.get(name).values if isinstance(v, int) and not isinstance(v, bool)]
+        return max(values, default=0)
+
+    def bounded(self, node: Node, op: str | None, operands: list[Node]) -> bool:
+        if not any(rules_arith.is_arithmetic(n) for n in operands):
+            return True
+        message = rules_arith.check_bounds(op, operands, self.param_bound)
+        if message:
+            self.error(node, message)
+        return message is None
 
     def bare(self, node: Bare) -> Node | None:
         resolved = self.operand(node.operand)
@@ -334,6 +367,8 @@ class _Checker:
         """The common type of two scalar operands, or None after reporting the mismatch."""
         if lt == rt and lt not in ("set", "setlit"):
             return lt
+        if lt in rules_arith.NUMERIC and rt in rules_arith.NUMERIC:
+            return "number"
         for _a, at, b, bt in ((lnode, lt, rnode, rt), (rnode, rt, lnode, lt)):
             if at in TEXTUAL and bt == "str" and not isinstance(b, FieldRef):
                 return at
@@ -344,7 +379,7 @@ class _Checker:
             set_node = lnode if lt in ("set", "setlit") else rnode
             self.error(node, f"{self.describe(set_node, 'set' if isinstance(set_node, FieldRef) else 'setlit')}"
                        "不能用比较符，集合字段请用 has 或 in，单个值属于某集合请用 in {…}", fld)
-        elif other_t == "money" and blame_t == "int" and isinstance(blame, Literal):
+        elif other_t == "money" and blame_t in rules_arith.NUMERIC and isinstance(blame, Literal):
             self.error(blame, f"{self.describe(other, other_t)}须与带单位的金额比较，"
                        f"「{self.src(blame)}」请写明单位，如 {self.src(blame)}万元 或 {self.src(blame)}元", fld)
         else:
@@ -395,6 +430,8 @@ class _Checker:
         for a, b in ((lnode, rnode), (rnode, lnode)):
             if isinstance(a, FieldRef) and not isinstance(b, FieldRef) and not self.validate_text(a.field, b, True):
                 return None
+        if not self.bounded(node, node.op, [lnode, rnode]):
+            return None
         return Compare(node.pos, node.op, lnode, rnode)
 
     def member(self, node: Compare, lnode, lt, rnode, rt) -> Node | None:
@@ -406,10 +443,12 @@ class _Checker:
             elem = rnode.items[0]
             if self.unify(node, lnode, lt, elem, elem.kind) is None:
                 return None
-            if lt not in ("int", "money", "date", *TEXTUAL):
+            if lt not in ("int", "money", "date", "number", *TEXTUAL):
                 self.error(node, f"{self.describe(lnode, lt)}不能用 in {{…}}", fld)
                 return None
             if not self.validate_text(fld, rnode, True):
+                return None
+            if not all(self.bounded(node, "==", [lnode, item]) for item in rnode.items):
                 return None
             return Compare(node.pos, "in", lnode, rnode)
         if rt == "set" and isinstance(rnode, ParamRef):

@@ -12,7 +12,8 @@ nulls exactly so; the final ``fill_null(False)`` makes "unknown" "not eligible")
 test checks the two agree on random rules and profiles with missing values.
 
 Parameters are resolved "as of" the evaluation date, and ``age_years`` is derived from
-``established_on`` on that date, identically in both.
+``established_on`` on that date, identically in both. Arithmetic operands are exact in both:
+``Fraction`` here, 128-bit numerator/denominator pairs in Polars (:mod:`.rules_arith`).
 """
 
 from __future__ import annotations
@@ -21,14 +22,18 @@ import datetime as dt
 import operator
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from fractions import Fraction
 from functools import reduce
 from typing import TYPE_CHECKING, Any
 
-from . import industries
+from . import industries, rules_arith
 from .profile import age_in_years
+from .rules_arith import Rational, field_refs, is_arithmetic
 from .rules_parser import (
     And,
+    Arith,
     Bare,
+    Call,
     Compare,
     FieldRef,
     Literal,
@@ -95,12 +100,18 @@ class Explanation:
 
 
 class _Eval:
-    def __init__(self, rule: CompiledRule, profile: Mapping[str, Any], as_of: dt.date, parameters: Parameters) -> None:
+    def __init__(
+        self, rule: CompiledRule, profile: Mapping[str, Any], as_of: dt.date, parameters: Parameters, coerced: bool = False
+    ) -> None:
+        """``coerced``: the profile already went through ``schema.coerce`` (the engine coerces an
+        enterprise once for all its items)."""
         self.rule, self.as_of, self.parameters = rule, as_of, parameters
-        self.profile = rule.schema.coerce(profile)
+        self.profile = profile if coerced else rule.schema.coerce(profile)
         self.values: dict[int, bool | None] = {}
 
     def operand(self, node: Node) -> Any:
+        if isinstance(node, Arith | Call):
+            return rules_arith.value(node, self.operand)
         if isinstance(node, FieldRef):
             if node.field.derived_from:
                 return age_in_years(self.profile.get(node.field.derived_from), self.as_of)
@@ -157,7 +168,7 @@ class _Eval:
             self.leaf(node, got, negated=not want, out=out, missing=missing)
 
     def leaf(self, node: Node, got: bool | None, negated: bool, out: list[Condition], missing: list[MissingData]) -> None:
-        refs = [n for n in ((node.operand,) if isinstance(node, Bare) else (node.left, node.right)) if isinstance(n, FieldRef)]
+        refs = list({id(r.field): r for r in field_refs(node)}.values())  # each field once, in reading order
         text = self.rule.source(node)
         actual = "；".join(f"{r.field.label}：{self.show(r, self.operand(r))}" for r in refs) or "—"
         if got is None:
@@ -187,13 +198,21 @@ class _Eval:
         op = node.op
         text = (_OP_TEXT[_NEGATED[op]] if op in _NEGATED else _NEGATED_TEXT[op]) if negated else _OP_TEXT[op]
         hint = next((n.field.type for n in (node.left, node.right) if isinstance(n, FieldRef)), None)
+        hint = hint or next((n.kind for n in (node.left, node.right) if isinstance(n, Arith | Call)), None)
         return f"{self.name(node.left, hint)} {text} {self.name(node.right, hint)}"
 
     def name(self, node: Node, hint: str | None = None) -> str:
         """How an operand reads in a requirement: a field by its label, a constant by its value
-        (shown as the type of the field it is compared with: money in 元/万元, industry with name)."""
+        (shown as the type of the field it is compared with: money in 元/万元, industry with name),
+        a formula as written with its value for this enterprise when known."""
         if isinstance(node, FieldRef):
             return node.field.label
+        if isinstance(node, Arith | Call):
+            text = rules_arith.describe(node, self.rule.source)
+            result = self.operand(node)
+            return text if result is None else f"{text}（={self.show_value(node.kind, result)}）"
+        if isinstance(node, Literal) and node.kind == "number":
+            return self.rule.source(node).strip()  # 5.5% reads better than 0.055
         shown = self.show_value(hint, self.operand(node))
         return f"{shown}（${node.name}）" if isinstance(node, ParamRef) else shown
 
@@ -210,6 +229,8 @@ class _Eval:
             return "{" + "、".join(inner) + "}" if inner else "无"
         if isinstance(value, bool):
             return "是" if value else "否"
+        if isinstance(value, Fraction):
+            return _show_fraction(value, kind)
         if kind == "money":
             return format_money(value)
         if kind == "industry":
@@ -221,9 +242,27 @@ class _Eval:
         return str(value)
 
 
-def explain(rule: CompiledRule, profile: Mapping[str, Any], as_of: dt.date, parameters: Parameters | None = None) -> Explanation:
-    """Evaluate ``rule`` for one profile as of a date, with the reasons when it does not hold."""
-    ev = _Eval(rule, profile, as_of, parameters if parameters is not None else rule.parameters)
+def _show_fraction(value: Fraction, kind: str | None) -> str:
+    """A non-integral exact value, shown to 4 decimals (money in 元): 2.75, 61.7250元, ≈0.3333."""
+    if kind == "money":
+        yuan = value / 100
+        text = f"{float(yuan):,.4f}".rstrip("0").rstrip(".")
+        return f"{'' if yuan * 10_000 == int(yuan * 10_000) else '≈'}{text}元"
+    text = f"{float(value):.4f}".rstrip("0").rstrip(".")
+    return text if value * 10_000 == int(value * 10_000) else f"≈{text}"
+
+
+def explain(
+    rule: CompiledRule,
+    profile: Mapping[str, Any],
+    as_of: dt.date,
+    parameters: Parameters | None = None,
+    *,
+    coerced: bool = False,
+) -> Explanation:
+    """Evaluate ``rule`` for one profile as of a date, with the reasons when it does not hold.
+    ``coerced``: ``profile`` is already the output of ``rule.schema.coerce``."""
+    ev = _Eval(rule, profile, as_of, parameters if parameters is not None else rule.parameters, coerced)
     result = ev.value(rule.node)
     explanation = Explanation(
         eligible=result is True,
@@ -245,22 +284,60 @@ def to_polars(rule: CompiledRule, as_of: dt.date, parameters: Parameters | None 
     if not rule.fields:  # constants only: a literal would not broadcast to the frame's height in select()
         value = explain(rule, {}, as_of, params).eligible
         return pl.repeat(value, pl.len(), dtype=pl.Boolean).alias("eligible")
+    return full_height(condition_expr(rule.node, as_of, params)).fill_null(False).alias("eligible")
 
-    def operand(node: Node) -> tuple[Any, bool]:
-        """(expression or Python value, is it a column expression)"""
-        if isinstance(node, FieldRef):
-            if node.field.derived_from:
-                col = pl.col(node.field.derived_from)
-                later = (col.dt.month().cast(pl.Int64) * 100 + col.dt.day().cast(pl.Int64)) > (as_of.month * 100 + as_of.day)
-                return pl.lit(as_of.year, pl.Int64) - col.dt.year().cast(pl.Int64) - later.cast(pl.Int64), True
-            return pl.col(node.field.name), True
-        if isinstance(node, ParamRef):
-            return params.value_at(node.name, as_of), False
-        if isinstance(node, Literal):
-            return node.value, False
-        if isinstance(node, SetLiteral):
-            return frozenset(item.value for item in node.items), False
-        raise TypeError(node)  # pragma: no cover
+
+def full_height(expr: pl.Expr) -> pl.Expr:
+    """``expr`` with one value per row even when it folded to a constant (a formula reading a field
+    divided by a parameter that is zero is unknown for every row: a scalar, which ``select`` would
+    not broadcast to the frame's height)."""
+    import polars as pl
+
+    return pl.when(pl.repeat(True, pl.len())).then(expr)
+
+
+def age_expr(as_of: dt.date, column: str = "established_on") -> pl.Expr:
+    """Whole years from ``column`` to ``as_of`` (same formula as :func:`.profile.age_in_years`)."""
+    import polars as pl
+
+    col = pl.col(column)
+    later = (col.dt.month().cast(pl.Int64) * 100 + col.dt.day().cast(pl.Int64)) > (as_of.month * 100 + as_of.day)
+    return pl.lit(as_of.year, pl.Int64) - col.dt.year().cast(pl.Int64) - later.cast(pl.Int64)
+
+
+def operand_expr(node: Node, as_of: dt.date, params: Parameters) -> tuple[Any, bool]:
+    """(expression or Python value, is it a column expression) for a field, constant or formula;
+    a formula reading fields becomes a :class:`.rules_arith.Rational`."""
+    import polars as pl
+
+    if isinstance(node, FieldRef):
+        if node.field.derived_from:
+            return age_expr(as_of, node.field.derived_from), True
+        return pl.col(node.field.name), True
+    if isinstance(node, ParamRef):
+        return params.value_at(node.name, as_of), False
+    if isinstance(node, Literal):
+        return node.value, False
+    if isinstance(node, SetLiteral):
+        return frozenset(item.value for item in node.items), False
+    if isinstance(node, Arith | Call):
+        if not field_refs(node):
+            return rules_arith.value(node, lambda leaf: operand_expr(leaf, as_of, params)[0]), False
+        return rational_expr(node, as_of, params), True
+    raise TypeError(node)  # pragma: no cover
+
+
+def rational_expr(node: Node, as_of: dt.date, params: Parameters) -> Rational:
+    def leaf(n: Node) -> Rational:
+        value, is_col = operand_expr(n, as_of, params)
+        return rules_arith.column(value) if is_col else rules_arith.constant(value)
+
+    return rules_arith.rational(node, leaf)
+
+
+def condition_expr(node: Node, as_of: dt.date, params: Parameters) -> pl.Expr:
+    """A boolean expression for a typed condition, null where the answer is unknown (Kleene)."""
+    import polars as pl
 
     def lit(value: Any) -> pl.Expr:
         return pl.lit(value, pl.Date) if isinstance(value, dt.date) else pl.lit(value)
@@ -273,11 +350,13 @@ def to_polars(rule: CompiledRule, as_of: dt.date, parameters: Parameters | None 
         if isinstance(node, Not):
             return ~build(node.item)
         if isinstance(node, Bare):
-            value, is_col = operand(node.operand)
+            value, is_col = operand_expr(node.operand, as_of, params)
             return value if is_col else pl.lit(bool(value), pl.Boolean)
         assert isinstance(node, Compare)
-        (left, lcol), (right, rcol) = operand(node.left), operand(node.right)
+        (left, lcol), (right, rcol) = operand_expr(node.left, as_of, params), operand_expr(node.right, as_of, params)
         if not lcol and not rcol:  # constants only: decide now, exactly as explain() does
+            if left is None or right is None:  # a constant formula dividing by zero
+                return pl.lit(None, pl.Boolean)
             if node.op == "in":
                 result = left in right
             elif node.op == "has":
@@ -287,6 +366,8 @@ def to_polars(rule: CompiledRule, as_of: dt.date, parameters: Parameters | None 
             else:
                 result = _OPS[node.op](left, right)
             return pl.lit(result, pl.Boolean)
+        if is_arithmetic(node.left) or is_arithmetic(node.right):
+            return _compare_exact(node, left, lcol, right, rcol)
         if node.op == "in":
             if not lcol:  # a constant in a set-valued parameter … only reached with a column on the right
                 raise TypeError("in: the right side must be a constant set")  # pragma: no cover
@@ -297,4 +378,21 @@ def to_polars(rule: CompiledRule, as_of: dt.date, parameters: Parameters | None 
             return left.str.starts_with(right)
         return _OPS[node.op](left if lcol else lit(left), right if rcol else lit(right))
 
-    return build(rule.node).fill_null(False).alias("eligible")
+    return build(node)
+
+
+def _compare_exact(node: Compare, left: Any, lcol: bool, right: Any, rcol: bool) -> pl.Expr:
+    """A comparison with a formula or fraction on either side, by cross-multiplication."""
+    import polars as pl
+
+    def as_rational(value: Any, is_col: bool) -> Rational:
+        if isinstance(value, Rational):
+            return value
+        return rules_arith.column(value) if is_col else rules_arith.constant(value)
+
+    a = as_rational(left, lcol)
+    if node.op == "in":
+        tests = [rules_arith.compare("==", a, rules_arith.constant(v)) for v in sorted(right)]
+        return reduce(operator.or_, (t if isinstance(t, pl.Expr) else pl.lit(t, pl.Boolean) for t in tests))
+    result = rules_arith.compare(node.op, a, as_rational(right, rcol))
+    return result if isinstance(result, pl.Expr) else pl.lit(result, pl.Boolean)

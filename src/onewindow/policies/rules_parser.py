@@ -1,29 +1,41 @@
-"""Syntax of the policy rule language: grammar (Lark, LALR), AST, money literals, errors.
+"""Syntax of the policy rule language and of amount formulas: grammar (Lark, LALR), AST, money
+literals, errors.
 
 The text is parsed, never evaluated: Lark turns it into a small AST of the node classes below,
-and only those nodes are interpreted (:mod:`.rules_compile`). Grammar, loosest binding first::
+and only those nodes are interpreted (:mod:`.rules_compile`, :mod:`.rules_arith`). Grammar,
+loosest binding first::
 
-    rule       := or_expr
+    rule       := or_expr                     (start symbol "start")
+    amount     := sum                         (start symbol "amount": an amount formula)
     or_expr    := and_expr ("or" and_expr)*
     and_expr   := not_expr ("and" not_expr)*
-    not_expr   := "not" not_expr | "(" or_expr ")" | condition
-    condition  := operand CMP operand          CMP: == != < <= > >=  (also = ≠ ≤ ≥)
-                | operand "in" operand         scalar in {…} / $set, or "x" in set_field
-                | operand "not" "in" operand
-                | operand "has" operand        set_field has "x"
-                | operand "under" operand      industry under "C30"
-                | operand                      a yes/no field, parameter, true or false
-    operand    := field | $parameter | "text" | 'text' | integer | money | date("YYYY-MM-DD")
-                | true | false | {literal, …}
+    not_expr   := "not" not_expr | condition
+    condition  := sum CMP sum                 CMP: == != < <= > >=  (also = ≠ ≤ ≥)
+                | sum "in" sum                scalar in {…} / $set, or "x" in set_field
+                | sum "not" "in" sum
+                | sum "has" sum               set_field has "x"
+                | sum "under" sum             industry under "C30"
+                | sum                         a yes/no field, parameter, true or false
+    sum        := product (("+" | "-") product)*
+    product    := atom (("*" | "/") atom)*    (also × ÷ ＋ －)
+    atom       := operand | "(" or_expr ")" | min(sum, …) | max(sum, …)
+    operand    := field | $parameter | "text" | 'text' | integer | decimal | percent | money
+                | date("YYYY-MM-DD") | true | false | {literal, …}
     money      := number followed by 元 / 万元 / 亿元 (万 and 亿 alone mean 万元 and 亿元)
+    percent    := number followed by % (60% is the exact number 3/5)
+
+Parentheses serve both logic and arithmetic, so one grammar rule covers them (two would make
+the LALR table ambiguous on ``(x)``): the AST builder turns a parenthesised value into
+:class:`Paren` and a parenthesised condition into the condition itself.
 
 Fields may be written by code name or Chinese label; ``#`` starts a comment; full-width
-parentheses and commas (（）， ) are accepted since officers type with a Chinese IME.
+parentheses, commas and operators (（）， ＋ －) are accepted since officers type with a Chinese IME.
 
 Money literals convert to integer fen exactly with :class:`decimal.Decimal` (``1.5亿元`` →
-15_000_000_000); a literal finer than one fen is an error. Plain integers are never money: a
-money field must be compared with a literal carrying a unit, a money parameter or another money
-field, so "500" can never be misread as 元 or 分.
+15_000_000_000); a literal finer than one fen is an error. Decimals and percents are exact
+fractions. Plain numbers are never money: a money field must be compared with a literal
+carrying a unit, a money parameter or another money expression, so "500" can never be misread
+as 元 or 分.
 """
 
 from __future__ import annotations
@@ -31,6 +43,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from fractions import Fraction
 from typing import Any
 
 from lark import Lark, Token, Transformer, v_args
@@ -40,24 +53,33 @@ from .profile import Field
 
 GRAMMAR = r"""
 start: or_expr
+amount: sum
 
 ?or_expr: and_expr (_OR and_expr)*
 ?and_expr: not_expr (_AND not_expr)*
 ?not_expr: _NOT not_expr            -> not_
-         | LPAR or_expr RPAR        -> paren
          | condition
 
-?condition: operand COMPARE operand -> compare
-          | operand _IN operand     -> in_
-          | operand _NOT _IN operand -> not_in
-          | operand _HAS operand    -> has
-          | operand _UNDER operand  -> under
-          | operand                 -> bare
+?condition: sum COMPARE sum         -> compare
+          | sum _IN sum             -> in_
+          | sum _NOT _IN sum        -> not_in
+          | sum _HAS sum            -> has
+          | sum _UNDER sum          -> under
+          | sum                     -> bare
+
+?sum: product
+    | sum ADDOP product             -> arith
+?product: atom
+        | product MULOP atom        -> arith
+?atom: operand
+     | LPAR or_expr RPAR            -> paren
+     | NAME LPAR or_expr (COMMA or_expr)* RPAR -> call
 
 ?operand: NAME                      -> field
         | PARAM                     -> param
         | STRING                    -> string
         | NUMBER                    -> number
+        | PERCENT                   -> percent
         | MONEY                     -> money
         | DATE LPAR STRING RPAR     -> date
         | TRUE                      -> true
@@ -79,9 +101,12 @@ LBRACE: "{" | "｛"
 RBRACE: "}" | "｝"
 COMMA: "," | "，" | "、"
 COMPARE: "==" | "!=" | "<=" | ">=" | "<" | ">" | "=" | "≠" | "≤" | "≥"
+ADDOP: "+" | "-" | "＋" | "－"
+MULOP: "*" | "/" | "×" | "÷" | "＊" | "／"
 NAME: /[A-Za-z_\u4e00-\u9fff][A-Za-z0-9_\u4e00-\u9fff]*/
 PARAM: /\$[A-Za-z0-9_\u4e00-\u9fff]+/
 MONEY.2: /\d+(\.\d+)?(亿元|万元|元|亿|万)/
+PERCENT.2: /\d+(\.\d+)?[%％]/
 NUMBER: /-?\d+(\.\d+)?/
 STRING: /"(?:[^"\\\n]|\\.)*"/ | /'(?:[^'\\\n]|\\.)*'/
 
@@ -89,9 +114,10 @@ STRING: /"(?:[^"\\\n]|\\.)*"/ | /'(?:[^'\\\n]|\\.)*'/
 %ignore /#[^\n]*/
 """
 
-_PARSER = Lark(GRAMMAR, parser="lalr", propagate_positions=True, maybe_placeholders=False)
+_PARSER = Lark(GRAMMAR, parser="lalr", start=["start", "amount"], propagate_positions=True, maybe_placeholders=False)
 
 COMPARE_ALIASES = {"=": "==", "≠": "!=", "≤": "<=", "≥": ">="}
+ARITH_ALIASES = {"＋": "+", "－": "-", "×": "*", "÷": "/", "＊": "*", "／": "/"}
 
 FEN_PER_UNIT = {"元": 100, "万元": 1_000_000, "万": 1_000_000, "亿元": 10_000_000_000, "亿": 10_000_000_000}
 
@@ -104,18 +130,35 @@ class ErrorItem:
     line: int
     column: int
     text: str  # the offending source text
-    message: str  # Chinese, starts with 第L行第C列
+    message: str  # Chinese, starts with 第L行第C列 (after the part, when there is one)
     field: str | None = None  # the field concerned, when there is one
+    part: str | None = None  # which text of an award item: 资格条件, 金额, 第2阶段「申报受理」条件 …
 
     def as_dict(self) -> dict[str, Any]:
-        return {"line": self.line, "column": self.column, "text": self.text, "field": self.field, "message": self.message}
+        return {
+            "line": self.line,
+            "column": self.column,
+            "text": self.text,
+            "field": self.field,
+            "part": self.part,
+            "message": self.message,
+        }
+
+    def within(self, part: str) -> ErrorItem:
+        """The same error located in one part of a larger whole; line and column stay relative to
+        that part's own text, which is what the officer edits."""
+        return ErrorItem(self.line, self.column, self.text, f"{part}{self.message}", self.field, part)
 
 
 class RuleError(ValueError):
-    """A rule that cannot be saved; ``errors`` lists every problem found, in source order."""
+    """A rule or amount that cannot be saved; ``errors`` lists every problem found, in source order
+    (parts in the order they were first reported, positions in order within a part)."""
 
     def __init__(self, errors: list[ErrorItem]) -> None:
-        self.errors = sorted(errors, key=lambda e: (e.line, e.column))
+        parts: dict[str | None, int] = {}
+        for e in errors:
+            parts.setdefault(e.part, len(parts))
+        self.errors = sorted(errors, key=lambda e: (parts[e.part], e.line, e.column))
         super().__init__("\n".join(e.message for e in self.errors))
 
 
@@ -147,13 +190,35 @@ class ParamName(Node):
 
 @dataclass(eq=False)
 class Literal(Node):
-    kind: str  # int, money, date, str, bool
+    kind: str  # int, number (decimal or percent: an exact Fraction), money, date, str, bool
     value: Any
 
 
 @dataclass(eq=False)
 class SetLiteral(Node):
     items: list[Node]
+
+
+@dataclass(eq=False)
+class Paren(Node):
+    """A parenthesised value, ``(a + b)``; its position includes the parentheses."""
+
+    item: Node
+
+
+@dataclass(eq=False)
+class Arith(Node):
+    op: str  # + - * /
+    left: Node
+    right: Node
+    kind: str | None = None  # result type, set by the type checker: int, number or money
+
+
+@dataclass(eq=False)
+class Call(Node):
+    name: str  # min / max
+    args: list[Node]
+    kind: str | None = None
 
 
 @dataclass(eq=False)
@@ -258,6 +323,9 @@ class _Build(Transformer):
     def start(self, items):
         return items[0]
 
+    def amount(self, items):
+        return items[0]
+
     @v_args(meta=True)
     def or_expr(self, meta, items):
         return Or(_pos(meta), items)
@@ -271,7 +339,20 @@ class _Build(Transformer):
         return Not(_pos(meta), items[0])
 
     def paren(self, items):
-        return items[1]  # the node keeps its own span: explanations quote "a < 1", not "(a < 1)"
+        lpar, inner, rpar = items
+        if isinstance(inner, Bare):  # a value in parentheses: keep them in its span for quoting
+            return Paren(Pos(lpar.line, lpar.column, lpar.start_pos, rpar.end_pos), inner.operand)
+        return inner  # a condition keeps its own span: explanations quote "a < 1", not "(a < 1)"
+
+    def arith(self, items):
+        left, op, right = items
+        return Arith(_span(left, right), ARITH_ALIASES.get(str(op), str(op)), left, right)
+
+    def call(self, items):
+        name, *rest = items
+        rpar = rest[-1]
+        args = [_value(x) for x in rest if isinstance(x, Node)]
+        return Call(Pos(name.line, name.column, name.start_pos, rpar.end_pos), str(name), args)
 
     def compare(self, items):
         left, op, right = items
@@ -291,7 +372,10 @@ class _Build(Transformer):
         return Compare(_span(items[0], items[1]), "under", items[0], items[1])
 
     def bare(self, items):
-        return Bare(items[0].pos, items[0])
+        item = items[0]
+        if isinstance(item, And | Or | Not | Compare | Bare):  # a parenthesised condition
+            return item
+        return Bare(item.pos, item)
 
     def field(self, items):
         return FieldName(_pos(items[0]), str(items[0]))
@@ -305,11 +389,13 @@ class _Build(Transformer):
 
     def number(self, items):
         token = items[0]
-        pos = _pos(token)
-        if "." in token:
-            self._error(pos, str(token), f"「{token}」：小数只能用于带单位的金额，如 1.5万元")
-            return Literal(pos, "int", 0)
-        return Literal(pos, "int", int(token))
+        if "." in token:  # an exact multiplier such as 1.5; never money (that needs a unit)
+            return Literal(_pos(token), "number", Fraction(Decimal(str(token))))
+        return Literal(_pos(token), "int", int(token))
+
+    def percent(self, items):
+        token = items[0]
+        return Literal(_pos(token), "number", Fraction(Decimal(str(token)[:-1])) / 100)
 
     def money(self, items):
         token = items[0]
@@ -343,6 +429,11 @@ class _Build(Transformer):
         return SetLiteral(Pos(lbrace.line, lbrace.column, lbrace.start_pos, rbrace.end_pos), values)
 
 
+def _value(node: Node) -> Node:
+    """A function argument parsed as a condition is, when it is a bare value, that value."""
+    return node.operand if isinstance(node, Bare) else node
+
+
 def _unquote(text: str) -> str:
     body = text[1:-1]
     out, i = [], 0
@@ -362,6 +453,10 @@ _EXPECTED = {
     "PARAM": "参数",
     "STRING": "文本",
     "NUMBER": "数字",
+    "PERCENT": "百分数",
+    "ADDOP": "「+」「-」",
+    "MULOP": "「*」「/」",
+    "COMMA": "「,」",
     "MONEY": "金额",
     "DATE": "date(…)",
     "COMPARE": "比较符",
@@ -385,14 +480,16 @@ def _line_col(text: str, offset: int) -> tuple[int, int]:
     return line, offset - (before.rfind("\n") + 1) + 1
 
 
-def parse(text: str) -> Node:
-    """Parse rule text into an (untyped) AST; raises :class:`RuleError` with positions."""
+def parse(text: str, start: str = "start") -> Node:
+    """Parse rule text (``start="start"``) or an amount formula (``start="amount"``) into an
+    untyped AST; raises :class:`RuleError` with positions."""
     if not text or not text.strip():
-        raise RuleError([ErrorItem(1, 1, "", "第1行第1列：规则为空")])
+        what = "公式" if start == "amount" else "规则"
+        raise RuleError([ErrorItem(1, 1, "", f"第1行第1列：{what}为空")])
     try:
-        tree = _PARSER.parse(text)
+        tree = _PARSER.parse(text, start=start)
     except UnexpectedInput as exc:
-        raise RuleError([_syntax_error(text, exc)]) from None
+        raise RuleError([_syntax_error(text, exc, "公式" if start == "amount" else "规则")]) from None
     build = _Build()
     node = build.transform(tree)
     if build.errors:
@@ -400,7 +497,7 @@ def parse(text: str) -> Node:
     return node
 
 
-def _syntax_error(text: str, exc: UnexpectedInput) -> ErrorItem:
+def _syntax_error(text: str, exc: UnexpectedInput, what: str) -> ErrorItem:
     if isinstance(exc, UnexpectedCharacters):
         char = text[exc.pos_in_stream] if exc.pos_in_stream < len(text) else ""
         line, col = exc.line, exc.column
@@ -410,6 +507,6 @@ def _syntax_error(text: str, exc: UnexpectedInput) -> ErrorItem:
     token = getattr(exc, "token", None)
     if isinstance(exc, UnexpectedEOF) or (isinstance(exc, UnexpectedToken) and token.type == "$END"):
         line, col = _line_col(text, len(text.rstrip()))
-        return ErrorItem(line, col, "", f"第{line}行第{col}列：规则不完整{hint}")
+        return ErrorItem(line, col, "", f"第{line}行第{col}列：{what}不完整{hint}")
     line, col = exc.line, exc.column
     return ErrorItem(line, col, str(token), f"第{line}行第{col}列：此处不应出现「{token}」{hint}")
