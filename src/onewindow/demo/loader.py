@@ -15,6 +15,7 @@ from onewindow.common import service as accounts
 from onewindow.common.models import User
 from onewindow.common.roles import ROLE_LABELS, Role
 from onewindow.common.security import SYSTEM
+from onewindow.demo.enterprises import enterprise_count, load_enterprises
 from onewindow.sharing.demo import load_registries
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -85,6 +86,8 @@ def load_demo(session: Session) -> DemoReport:
         report.accounts.append((username, name, ROLE_LABELS[role]))
     session.flush()
     report.registries = load_registries(session)
+    load_enterprises(session)  # the 10,000 generated market entities that policy matching runs over
+    report.registries["enterprises"] = enterprise_count(session)
     report.registries["licences"] = _load_licences(session, depts)
     report.departments = session.scalar(select(func.count()).select_from(Department)) or 0
     report.items = session.scalar(select(func.count(func.distinct(ServiceItem.code)))) or 0

@@ -120,7 +120,7 @@ class _Generator:
             if rng.random() < 0.4:
                 certifications.append("高新技术企业")
             if rng.random() < 0.25:
-                certifications.append("专精特新“小巨人”企业" if rng.random() < 0.2 else "专精特新中小企业")
+                certifications.append('专精特新"小巨人"' if rng.random() < 0.2 else "专精特新中小企业")
             if rng.random() < 0.3:
                 certifications.append("创新型中小企业")
         elif str(industry["code"]).startswith("C") and status == "存续" and rng.random() < 0.1:
@@ -134,6 +134,33 @@ class _Generator:
             "certifications": certifications,
         }
 
+    def figures(self, e: dict) -> dict:
+        """Last year's statistics, social-insurance and R&D figures of a generated enterprise, from its own
+        random stream so the draws above (and every row they make) stay as they were."""
+        rng = random.Random(f"{self.data['seed']}:{e['uscc']}")
+        staff, code = e["insured_employees"], e["industry_code"]
+        if e["status"] != "存续":
+            return {"revenue_fen": None, "stats_flags": [], "unemployment_insurance_fen": None, "layoffs": None,
+                    "graduates_hired": None, "rd_expense_fen": None}
+        shop = e["entity_type"] == "个体工商户"
+        revenue = (staff + 1) * rng.randint(80_000, 300_000 if shop else 800_000) * 100
+        flags = [] if shop else [flag for flag, holds in (
+            # 统计局 "四上" thresholds on revenue (fen): 规上工业 2000万; 限上 wholesale 2000万, retail 500万,
+            # hotels and catering 200万; otherwise a small or micro enterprise
+            ("规上", code[0] in "BCD" and revenue >= 2_000_000_000),
+            ("限上", (code[:3] == "F51" and revenue >= 2_000_000_000) or (code[:3] == "F52" and revenue >= 500_000_000)
+             or (code[0] == "H" and revenue >= 200_000_000)),
+            ("小微企业", staff < 300 and revenue < 5_000_000_000)) if holds]
+        tech = bool(e["certifications"])
+        return {
+            "revenue_fen": None if rng.random() < 0.05 else revenue,  # a few without a figure: unknown
+            "stats_flags": flags,
+            "unemployment_insurance_fen": staff * rng.randint(250, 450) * 100,  # 0.5 % of wages
+            "layoffs": 0 if rng.random() < 0.85 else min(staff, rng.randint(1, 3)),
+            "graduates_hired": 0 if shop else sum(rng.random() < (0.08 if tech else 0.02) for _ in range(staff)),
+            "rd_expense_fen": None if shop else revenue * rng.randint(3, 8) // 100 if tech else 0,
+        }
+
 
 def registry_data() -> tuple[list[dict], list[dict], list[dict]]:
     """(persons, enterprises, credit records) of the demo city, the same on every call."""
@@ -143,7 +170,8 @@ def registry_data() -> tuple[list[dict], list[dict], list[dict]]:
     persons += [gen.person() for _ in range(data["totals"]["persons"] - len(persons))]
     adults = [p for p in persons[len(data["persons"]):] if int(p["id_number"][6:10]) <= 2000]
     enterprises = [dict(e) for e in data["enterprises"]]
-    enterprises += [gen.enterprise(adults) for _ in range(data["totals"]["enterprises"] - len(enterprises))]
+    generated = [gen.enterprise(adults) for _ in range(data["totals"]["enterprises"] - len(enterprises))]
+    enterprises += [{**e, **gen.figures(e)} for e in generated]
     for p in persons:
         p["gender"], p["birth_date"] = _from_id(p["id_number"])
         p["household_registration"] = p["address"]
