@@ -11,10 +11,12 @@ db_app = typer.Typer(help="数据库迁移", no_args_is_help=True)
 catalog_app = typer.Typer(help="事项目录导入导出", no_args_is_help=True)
 calendar_app = typer.Typer(help="工作日历", no_args_is_help=True)
 audit_app = typer.Typer(help="审计日志", no_args_is_help=True)
+policies_app = typer.Typer(help="惠企政策库：导入导出与测试用例", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(catalog_app, name="catalog")
 app.add_typer(calendar_app, name="calendar")
 app.add_typer(audit_app, name="audit")
+app.add_typer(policies_app, name="policies")
 
 
 def _fail(exc) -> None:
@@ -78,6 +80,60 @@ def calendar_load(path: Path) -> None:
     except DomainError as exc:
         _fail(exc)
     typer.echo(f"已导入 {schedule.year} 年放假安排：{len(schedule.days)} 天")
+
+
+@policies_app.command("test")
+def policies_test(path: Path | None = typer.Argument(None, help="政策库文件（.yaml/.xlsx）；省略则测试数据库中的政策库")) -> None:
+    """运行政策测试用例；有任何用例未通过或文件有误则返回非零。给出文件时无需数据库。"""
+    from onewindow.common.errors import DomainError
+    from onewindow.policies import service
+
+    try:
+        if path is not None:
+            report = service.test_file(filename=path.name, content=path.read_bytes())
+        else:
+            from onewindow.db import session_scope
+
+            with session_scope() as session:
+                report = service.run_tests(session)
+    except DomainError as exc:
+        _fail(exc)
+    for failure in report.failures:
+        typer.secho(f"  ✗ {failure.message}", fg="red", err=True)
+    if report.untested:
+        typer.echo(f"没有用例的事项：{'、'.join(report.untested)}")
+    typer.secho(report.summary(), fg="green" if report.ok else "red", err=not report.ok)
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+@policies_app.command("import")
+def policies_import(path: Path) -> None:
+    """导入政策库文件（.yaml/.xlsx）；有任何错误（含测试用例未通过）则不写入。"""
+    from onewindow.common.errors import DomainError
+    from onewindow.common.security import SYSTEM
+    from onewindow.db import session_scope
+    from onewindow.policies import service
+
+    try:
+        with session_scope() as session:
+            summary = service.import_library(session, actor=SYSTEM, filename=path.name, content=path.read_bytes())
+    except DomainError as exc:
+        _fail(exc)
+    typer.echo(f"导入完成：{summary.text()}")
+
+
+@policies_app.command("export")
+def policies_export(path: Path) -> None:
+    """导出整个政策库；按扩展名选择 .yaml 或 .xlsx。"""
+    from onewindow.db import session_scope
+    from onewindow.policies import service
+
+    fmt = "xlsx" if path.suffix.lower() == ".xlsx" else "yaml"
+    with session_scope() as session:
+        content, _, _ = service.export_library(session, fmt=fmt)
+    path.write_bytes(content)
+    typer.echo(f"已导出到 {path}")
 
 
 @audit_app.command("verify")
