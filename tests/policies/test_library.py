@@ -211,6 +211,17 @@ def test_active_specs_in_force_with_root_groups_and_budget_left(lib):
     assert "TS-WG-01" not in {s.code for s in later}
 
 
+def test_active_specs_are_compiled_once_per_content_and_parameters(lib):
+    first, _ = library.active_specs(lib, as_of=JUNE)
+    again, _ = library.active_specs(lib, as_of=JUNE)
+    assert all(a is b for a, b in zip(first, again, strict=True))  # the engine keeps its plan for them
+    library.add_parameter_value(lib, actor=officer(), name="小微企业人数上限", effective_from=date(2027, 1, 1),
+                                value=80)
+    changed, params = library.active_specs(lib, as_of=JUNE)
+    assert not any(a is b for a, b in zip(first, changed, strict=True))
+    assert params.value_at("小微企业人数上限", date(2027, 1, 1)) == 80
+
+
 def test_database_test_run_reports_every_item(lib):
     report = library.run_tests(lib, as_of=JUNE)
     assert report.ok and report.summary() == "7 项事项，15 个用例，全部通过"

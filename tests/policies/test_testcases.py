@@ -108,3 +108,14 @@ def test_cli_import_export_and_database_test(cli_session, tmp_path):
     result = runner.invoke(app, ["policies", "import", str(DATA / "library_bad.yaml")])
     assert result.exit_code == 1 and "导入失败，未写入任何数据" in result.output
     assert "policies[0].items[0].department：兑现部门「NOPE」不是目录中的部门编码" in result.output
+
+
+def test_amount_failures_show_how_the_amount_came_out():
+    data = small()
+    item_of(data, "TS-SS-01")["tests"][1]["amount"] = "600万元"
+    item_of(data, "TS-WG-01")["tests"][0]["profile"].pop("unemployment_insurance_paid")
+    item_of(data, "TS-YF-01")["tests"][1]["amount"] = "9万元"
+    failures = {f.item: f.message for f in service.test_file(filename="a.yaml", content=dump(data)).failures}
+    assert failures["TS-SS-01"].endswith("预期金额 600万元，实际 500万元（辅导备案：200万元；申报受理：300万元）")
+    assert failures["TS-WG-01"].endswith("实际因数据缺失无法判定；缺少数据：失业保险缴费（unemployment_insurance_paid * 60%）")
+    assert "预期金额 9万元，实际 8万元（金额：min(研发费用 × 10%, 50万元) = 8万元）" in failures["TS-YF-01"]

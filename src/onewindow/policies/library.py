@@ -461,10 +461,24 @@ def active_specs(session: Session, *, as_of: date,
     parents = {g.code: g.parent_code for g in list_groups(session)}
     roots = flatten_groups(parents, {i.code: i.exclusive_group for i in items})
     paid = paid_by_item or {}
-    specs = [compile_version(i, params, group=roots.get(i.code),
-                             budget_fen=None if i.budget_fen is None else max(0, i.budget_fen - paid.get(i.code, 0)))
-             for i in items]
+    signature = tuple((name, params.get(name).type, tuple(params.get(name).values)) for name in sorted(params.names()))
+    specs = []
+    for i in items:
+        budget = None if i.budget_fen is None else max(0, i.budget_fen - paid.get(i.code, 0))
+        key = (i.code, i.title, i.rule, audit.canonical(i.amount), i.auto_grant, roots.get(i.code), budget, signature)
+        spec = _SPECS.get(key)
+        if spec is None:
+            spec = _SPECS[key] = compile_version(i, params, group=roots.get(i.code), budget_fen=budget)
+            while len(_SPECS) > SPEC_CACHE_SIZE:
+                _SPECS.pop(next(iter(_SPECS)))
+        specs.append(spec)
     return specs, params
+
+
+# Compiled specs by what they are compiled from (content, not row ids, which a rolled-back insert may
+# reuse): compiling 2,000 items costs seconds, and the same spec objects let the engine reuse its plan.
+SPEC_CACHE_SIZE = 20_000
+_SPECS: dict[tuple, ItemSpec] = {}
 
 
 def run_tests(session: Session, *, codes: list[str] | None = None, as_of: date | None = None) -> testcases.Report:

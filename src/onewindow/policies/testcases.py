@@ -203,14 +203,29 @@ def _run_case(spec: ItemSpec, index: int, case: Mapping[str, Any], parameters: P
         problems.append(f"预期{expected}，实际{got}")
     elif case["eligible"] and case["amount_fen"] is not None and ex.amount != case["amount_fen"]:
         got = "无法计算（数据缺失）" if ex.amount is None else format_money(ex.amount)
-        problems.append(f"预期金额 {format_money(case['amount_fen'])}，实际 {got}")
+        problems.append(f"预期金额 {format_money(case['amount_fen'])}，实际 {got}{_how(spec, ex)}")
     if not problems:
         return CaseResult(code, index, name, True)
     return CaseResult(code, index, name, False, f"{head}：{'；'.join(problems)}{_reasons(ex)}")
 
 
+def _how(spec: ItemSpec, ex: Any) -> str:
+    """How the amount came out: each stage counted, with its formula."""
+    parts = []
+    for stage, outcome in zip(spec.stages, ex.stages, strict=False):
+        if outcome.amount is None:
+            continue
+        formula = f"{stage.amount.describe()} = " if stage.amount.is_formula else ""
+        parts.append(f"{stage.name or '金额'}：{formula}{format_money(outcome.amount)}")
+    return f"（{'；'.join(parts)}）" if parts else ""
+
+
 def _reasons(ex: Any) -> str:
-    """The conditions that failed or lacked data, as the engine explains them."""
+    """The conditions that failed or lacked data, as the engine explains them, or the data a
+    formula lacked."""
     parts = [f"「{c.text}」不满足（{c.actual}，要求 {c.required}）" if c.outcome == "failed"
              else f"「{c.text}」缺少数据（{c.actual}）" for c in ex.conditions]
-    return "；未满足的条件：" + "；".join(parts) if parts else ""
+    if parts:
+        return "；未满足的条件：" + "；".join(parts)
+    missing = [f"{m.label}（{m.condition}）" for m in ex.missing]
+    return "；缺少数据：" + "；".join(missing) if missing else ""
