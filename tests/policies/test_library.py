@@ -10,7 +10,7 @@ from onewindow.common.errors import Conflict, Forbidden, NotFound, ValidationFai
 from onewindow.common.models import AuditRecord
 from onewindow.common.roles import Role
 from onewindow.common.security import Principal
-from onewindow.policies import library
+from onewindow.policies import library, service
 from onewindow.policies.models import AwardItem
 from onewindow.policies.validate import amount_value
 from tests.policies.test_transfer import load_small, versions
@@ -225,3 +225,18 @@ def test_active_specs_are_compiled_once_per_content_and_parameters(lib):
 def test_database_test_run_reports_every_item(lib):
     report = library.run_tests(lib, as_of=JUNE)
     assert report.ok and report.summary() == "7 项事项，15 个用例，全部通过"
+
+
+def test_api_shapes_of_items_policies_and_reports(lib):
+    detail = service.policy_detail(lib, code="TS-2026-01")
+    assert detail.doc_number == "测政发〔2026〕1号" and detail.full_text.startswith("第一条")
+    by_code = {i.code: i for i in detail.items}
+    wg = by_code["TS-WG-01"]
+    assert (wg.policy, wg.department, wg.amount, wg.recurrence) == ("TS-2026-01", "RSJ",
+                                                                   {"formula": "unemployment_insurance_paid * 60%"},
+                                                                   "yearly")
+    assert (by_code["TS-XGS-01"].budget_fen, by_code["TS-XGS-01"].budget_text) == (500_000_000, "500万元")
+    assert by_code["TS-SS-01"].amount["stages"][0] == {
+        "name": "辅导备案", "when": 'flags has "上市辅导备案" or flags has "上市申报受理"', "amount": "200万元"}
+    out = service.report_out(library.run_tests(lib))
+    assert out.ok and out.summary == "7 项事项，15 个用例，全部通过" and out.failures == []

@@ -5,9 +5,14 @@ library's internals."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import testcases, transfer
+from onewindow.catalog.models import Department
+
+from . import schemas, testcases, transfer
 from .library import (
     POLICY_EDITORS,
     active_specs,
@@ -32,15 +37,16 @@ from .library import (
     search_items,
     search_policies,
 )
+from .models import AwardItem, Policy
 from .testcases import CaseResult, Report
 from .transfer import ImportSummary, export_library, import_library
 
 __all__ = [
     "POLICY_EDITORS", "CaseResult", "ImportSummary", "Report", "active_specs", "add_parameter_value", "can_edit",
     "current_versions", "define_parameter", "export_library", "flatten_groups", "get_item", "get_policy",
-    "import_library", "list_groups", "list_parameters", "list_test_cases", "list_versions", "load_parameters",
+    "import_library", "item_outs", "list_groups", "list_parameters", "list_test_cases", "list_versions", "load_parameters",
     "new_version", "policy_items", "publish_item", "run_tests", "save_draft", "save_group", "search_items",
-    "search_policies", "test_file",
+    "policy_detail", "report_out", "search_policies", "test_file",
 ]
 
 
@@ -57,3 +63,26 @@ def test_file(*, filename: str, content: bytes, session: Session | None = None) 
 
 
 test_file.__test__ = False  # a service function, not a pytest test
+
+
+def item_outs(session: Session, items: Sequence[AwardItem]) -> list[schemas.AwardItemOut]:
+    """API shapes of item versions, their policy and department codes looked up in two queries."""
+    policies = dict(session.execute(select(Policy.id, Policy.code).where(
+        Policy.id.in_({i.policy_id for i in items}))).all())
+    departments = {d.id: d for d in session.scalars(select(Department).where(
+        Department.id.in_({i.department_id for i in items})))}
+    return [schemas.AwardItemOut.of(i, policy=policies[i.policy_id], department=departments[i.department_id].code,
+                                    department_name=departments[i.department_id].name) for i in items]
+
+
+def policy_detail(session: Session, *, code: str) -> schemas.PolicyDetailOut:
+    """A policy with its items in force today."""
+    policy = get_policy(session, code=code)
+    return schemas.PolicyDetailOut(**schemas.PolicyOut.of(policy).model_dump(), full_text=policy.full_text,
+                                   items=item_outs(session, policy_items(session, policy=policy)))
+
+
+def report_out(report: Report) -> schemas.TestReportOut:
+    return schemas.TestReportOut(
+        items=report.items, cases=report.cases, ok=report.ok, summary=report.summary(), untested=report.untested,
+        failures=[schemas.CaseFailureOut(item=f.item, name=f.name, message=f.message) for f in report.failures])
