@@ -22,9 +22,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, func, insert, select, update
+from sqlalchemy import Select, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -46,14 +47,24 @@ STATUS_LABELS = {"draft": "待审核", "approved": "已审核", "paid": "已支�
 LINE_LABELS = {"included": "拟拨付", "excluded": "已剔除", "paid": "已拨付"}
 PERIOD = re.compile(r"^20\d{2}$")
 ONCE = "once"
+LOCAL = ZoneInfo("Asia/Shanghai")
 
 
 # ---------------------------------------------------------------- access (shared with matching, applying)
 
-def current_item(session: Session, code: str, *, field: str = "item_code") -> AwardItem:
-    """The award item's newest published version; what new batches, matches and applications use."""
-    item = session.scalar(select(AwardItem).where(AwardItem.code == code, AwardItem.status == "published")
+def local_today() -> date:
+    return datetime.now(LOCAL).date()
+
+
+def current_item(session: Session, code: str, *, as_of: date | None = None, field: str = "item_code") -> AwardItem:
+    """The award item's published version in force on `as_of` (default today), else its newest published
+    version (an item that has expired still pays the awards matched while it was in force)."""
+    day = as_of or local_today()
+    published = select(AwardItem).where(AwardItem.code == code, AwardItem.status == "published")
+    item = session.scalar(published.where(or_(AwardItem.valid_from.is_(None), AwardItem.valid_from <= day),
+                                          or_(AwardItem.valid_to.is_(None), AwardItem.valid_to >= day))
                           .order_by(AwardItem.version.desc()).limit(1))
+    item = item or session.scalar(published.order_by(AwardItem.version.desc()).limit(1))
     if item is None:
         message = f"奖补事项{code}不存在或尚未发布"
         raise NotFound(message, details=[ErrorDetail(message=message, field=field)])
@@ -177,6 +188,7 @@ def generate_batch(session: Session, *, actor: Principal, item_code: str, period
     check_item_scope(actor, item)
     if not item.auto_grant:
         raise ValidationFailed.one(f"「{item.title}」不是免申即享事项，须由企业申请兑现", field="item_code")
+    _lock_item(session, item.code)
     if (existing := _open_batch(session, item.code, period)) is not None:
         return existing
     stale = session.scalar(select(func.count()).select_from(PolicyMatch).where(
@@ -210,6 +222,13 @@ def generate_batch(session: Session, *, actor: Principal, item_code: str, period
                   body=f"{period}年度第{sequence}批，{batch.line_count}家企业，合计{format_money(batch.total_fen)}",
                   link=f"/policies/batches/{batch.id}", dedupe_key=f"policy:batch:{batch.id}:generated")
     return batch
+
+
+def _lock_item(session: Session, code: str) -> None:
+    """Serialise the batch work of one item (generation, taking an enterprise back in) on its library
+    rows: whoever comes second waits, then sees the first one's batch — and the awards it holds —
+    instead of building a second list from the same matches."""
+    session.execute(select(AwardItem.id).where(AwardItem.code == code).order_by(AwardItem.id).with_for_update())
 
 
 def _pending_lines(session: Session, item: AwardItem, period: str) -> list[dict]:
@@ -314,6 +333,7 @@ def include_line(session: Session, *, actor: Principal, batch_id: int, line_id: 
     if line.status != "excluded":
         raise Conflict("该企业已在拟拨付名单中")
     item = session.get(AwardItem, batch.item_version_id)
+    _lock_item(session, item.code)
     key = (line.enterprise_id, line.stage)
     if key in ledger_keys(session, item_code=item.code, period=award_period(item, batch.period),
                           enterprise_ids=[line.enterprise_id]):

@@ -1,0 +1,134 @@
+"""Applying for awards that are not auto-granted: through the case machinery, refused with reasons when
+the enterprise does not qualify, and entered in the ledger when the case is approved."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from onewindow.cases import service as cases
+from onewindow.common.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from onewindow.common.models import AuditRecord, OutboxMessage
+from onewindow.common.security import SYSTEM
+from onewindow.policies import applying
+from onewindow.policies.models import AwardLedger
+from tests.policies.conftest import AS_OF, add_match
+
+GQ = "PT-GQ-01"  # 高新技术企业认定奖励, 10万元, applied for through T-KJ-0101 (KJJ)
+
+
+@pytest.fixture
+def gq(session, policy_world):
+    w = policy_world
+    add_match(session, w, "甲", GQ, 10_000_000)
+    add_match(session, w, "乙", "PT-ZJ-01", 60_000_000)
+    add_match(session, w, "乙", "PT-ZJ-02", 0, eligible=30_000_000, outcome="superseded", superseded_by="PT-ZJ-01")
+    session.commit()
+    return w
+
+
+def start(session, w, name="甲", code=GQ, actor=None, **kw):
+    app = applying.apply_for_award(session, actor=actor or w.applicant, enterprise_id=w.ent(name).id, item_code=code,
+                                   as_of=AS_OF, **kw)
+    session.commit()
+    return app
+
+
+def through_approval(session, w, app, *, approve=True):
+    cases.save_form(session, actor=w.applicant, application_id=app.id, form_data={"bank_account": "6222000011112222"})
+    cases.submit(session, actor=w.applicant, application_id=app.id)
+    case = cases.accept(session, actor=w.clerk, application_id=app.id)
+    session.commit()
+    task = case.tasks[0]
+    approver = w.approvers["KJJ"]
+    cases.start_review(session, actor=approver, task_id=task.id)
+    if approve:
+        cases.approve(session, actor=approver, task_id=task.id, result_data={"payment_reference": "KJ-2026-0001"})
+    else:
+        cases.refuse(session, actor=approver, task_id=task.id, reason="认定证书已被撤销")
+    session.commit()
+    return case
+
+
+def test_an_application_records_the_award_on_the_form_and_in_the_plan(session, gq):
+    w = gq
+    app = start(session, w)
+    assert (app.target_kind, app.target_code, app.subject_kind, app.subject_key) == (
+        "item", "T-KJ-0101", "enterprise", w.ent("甲").uscc)
+    assert app.plan["award"].items() >= {"item_code": GQ, "period": "once", "amount_fen": 10_000_000,
+                                         "stages": [["", 10_000_000]], "item_version_id": w.items[GQ].id}.items()
+    assert app.form_data["award_amount"] == "100000.00" and app.form_data["award_title"] == "高新技术企业认定奖励"
+    assert app.form_data["enterprise_name"] == "政策测试甲有限公司"  # prefilled from the registry as usual
+    shown = {f["key"]: f for f in cases.visible_form(app, w.clerk)}
+    assert shown["award_amount"]["prefilled"] and shown["award_amount"]["value"] == "100000.00"
+    with pytest.raises(ValidationFailed) as e:  # the applicant cannot raise the amount
+        cases.save_form(session, actor=w.applicant, application_id=app.id, form_data={"award_amount": "900000.00"})
+    assert e.value.details[0].field == "form.award_amount"
+    assert session.scalar(select(AuditRecord).where(AuditRecord.action == "policy.apply")).entity_id == str(app.id)
+
+
+def test_approval_puts_the_award_in_the_ledger_once(session, gq):
+    w = gq
+    app = start(session, w)
+    case = through_approval(session, w, app)
+    assert case.status == "completed"
+    rows = applying.record_case_award(session, case=case)
+    session.commit()
+    assert [(r.source, r.case_code, r.amount_fen, r.award_period, r.payment_reference) for r in rows] == [
+        ("application", case.code, 10_000_000, "once", "KJ-2026-0001")]
+    assert applying.record_case_award(session, case=case) == []  # settled: nothing more
+    assert applying.settle_completed_applications(session) == 0
+    assert session.scalar(select(func.count()).select_from(AwardLedger)) == 1
+    msg = session.scalar(select(OutboxMessage).where(OutboxMessage.dedupe_key == f"policy:granted:{case.code}"))
+    assert msg.recipient_id == w.applicant.user_id and "10万元" in msg.body
+    with pytest.raises(Conflict, match="已兑现"):
+        start(session, w)
+
+
+def test_the_periodic_settlement_finds_approved_and_refused_cases(session, gq):
+    w = gq
+    approved = through_approval(session, w, start(session, w))
+    refused = through_approval(session, w, start(session, w, "乙", "PT-ZJ-01"), approve=False)
+    assert applying.settle_completed_applications(session, actor=SYSTEM) == 2
+    session.commit()
+    assert [r.case_code for r in session.scalars(select(AwardLedger))] == [approved.code]
+    assert session.scalar(select(AuditRecord.action).where(AuditRecord.entity_id == refused.code,
+                                                           AuditRecord.action.like("policy.%"))) == "policy.award_none"
+    assert applying.settle_completed_applications(session) == 0
+    again = start(session, w, "乙", "PT-ZJ-01")  # refused once, the enterprise may apply again
+    assert again.id != refused.application_id
+
+
+def test_refusals_name_the_reason(session, gq):
+    w = gq
+    with pytest.raises(ValidationFailed, match="免申即享，无需申请") as e:
+        start(session, w, code="PT-XGS-01")
+    assert e.value.details[0].field == "item_code"
+    with pytest.raises(ValidationFailed, match="高新技术企业"):  # 丙 is not certified: the failed condition
+        start(session, w, "丙", actor=w.other_applicant)
+    with pytest.raises(ValidationFailed, match="更高标准"):
+        start(session, w, "乙", "PT-ZJ-02")
+    with pytest.raises(NotFound):  # 丙's account does not act for 甲
+        start(session, w, actor=w.other_applicant)
+    with pytest.raises(Forbidden):
+        start(session, w, actor=w.officer)
+
+
+def test_a_running_application_blocks_a_second_one(session, gq):
+    w = gq
+    first = start(session, w)
+    with pytest.raises(Conflict, match=f"申请编号 {first.id}"):
+        start(session, w)
+    session.rollback()
+    through_approval(session, w, first)
+    with pytest.raises(Conflict):  # approved, about to enter the ledger
+        start(session, w)
+
+
+def test_a_retried_start_with_the_same_key_returns_the_same_application(session, gq):
+    w = gq
+    first = start(session, w, idempotency_key="award-apply-0001")
+    again = start(session, w, idempotency_key="award-apply-0001")
+    assert again.id == first.id
+    assert [a.id for a in applying.applications_for(session, actor=w.applicant, enterprise_id=w.ent("甲").id)] == [
+        first.id]
