@@ -136,6 +136,84 @@ def policies_export(path: Path) -> None:
     typer.echo(f"已导出到 {path}")
 
 
+def _as_of(text: str | None):
+    from datetime import date
+
+    try:
+        return date.fromisoformat(text) if text else None
+    except ValueError:
+        raise typer.BadParameter(f"「{text}」不是日期（YYYY-MM-DD）", param_hint="--as-of") from None
+
+
+@policies_app.command("match")
+def policies_match(
+    changed: bool = typer.Option(False, "--changed", help="只匹配上次匹配以来数据有变化的企业（增量）"),
+    item: str | None = typer.Option(None, "--item", help="只重新匹配该奖补事项（连同其不重复享受组）"),
+    enterprise: list[int] = typer.Option([], "--enterprise", help="只重新匹配这些企业（可重复）"),
+    as_of: str | None = typer.Option(None, "--as-of", help="匹配基准日（YYYY-MM-DD），默认今天"),
+) -> None:
+    """政策找企业：全部企业 × 全部有效奖补事项匹配并保存结果（或按 --changed/--item/--enterprise 增量）。多进程同时运行只有一个生效（数据库租约）。"""
+    from onewindow import models  # noqa: F401 — every table, so a flush can order rows by their foreign keys
+    from onewindow.common.errors import DomainError
+    from onewindow.common.security import SYSTEM
+    from onewindow.db import for_writing, session_scope
+    from onewindow.policies import matching
+
+    day = _as_of(as_of)
+    try:
+        with session_scope() as session:
+            for_writing(session)
+            if item:
+                run = matching.run_for_item(session, actor=SYSTEM, item_code=item, as_of=day)
+            elif enterprise:
+                run = matching.run_for_enterprises(session, actor=SYSTEM, enterprise_ids=enterprise, as_of=day)
+            elif changed:
+                run = matching.changed_since_last_run(session, actor=SYSTEM, as_of=day)
+            else:
+                run = matching.run_full(session, actor=SYSTEM, as_of=day)
+    except DomainError as exc:
+        _fail(exc)
+    if run is None:
+        typer.echo("上次匹配以来没有企业数据变化，无需匹配")
+        return
+    typer.echo(f"匹配完成（{run.kind} {run.scope}）：企业 {run.enterprise_count} 家 × 事项 {run.item_count} 项，"
+               f"符合 {run.match_count} 条，用时 {run.duration_ms} ms")
+
+
+@policies_app.command("disburse")
+def policies_disburse(item: str = typer.Argument(..., help="免申即享奖补事项编码"),
+                      period: str = typer.Option(..., "--period", help="兑现年度，如 2026")) -> None:
+    """生成免申即享兑现批次（已有未完成的批次则原样显示）；审核与支付由政策管理员在页面办理。"""
+    from onewindow import models  # noqa: F401 — every table, so a flush can order rows by their foreign keys
+    from onewindow.common.errors import DomainError
+    from onewindow.common.security import SYSTEM
+    from onewindow.db import for_writing, session_scope
+    from onewindow.policies import disbursement
+    from onewindow.policies.rules import format_money
+
+    try:
+        with session_scope() as session:
+            batch = disbursement.generate_batch(for_writing(session), actor=SYSTEM, item_code=item, period=period)
+            excluded = disbursement.batch_lines(session, actor=SYSTEM, batch_id=batch.id, status="excluded").total
+    except DomainError as exc:
+        _fail(exc)
+    typer.echo(f"批次 #{batch.id}（{batch.item_code} {batch.period}年度第{batch.sequence}批，"
+               f"{disbursement.STATUS_LABELS[batch.status]}）：拟拨付 {batch.line_count} 家，合计 "
+               f"{format_money(batch.total_fen)}；已剔除 {excluded} 家")
+
+
+@policies_app.command("settle")
+def policies_settle() -> None:
+    """把已办结的奖补申请计入奖补台账（幂等；巡检也会调用）。"""
+    from onewindow import models  # noqa: F401 — every table, so a flush can order rows by their foreign keys
+    from onewindow.db import for_writing, session_scope
+    from onewindow.policies import applying
+
+    with session_scope() as session:
+        count = applying.settle_completed_applications(for_writing(session))
+    typer.echo("另一进程正在处理，本次跳过" if count is None else f"已处理办结的奖补申请 {count} 件")
+
+
 @audit_app.command("verify")
 def audit_verify() -> None:
     """校验审计哈希链；发现篡改或删除时报告第一条问题记录并返回非零。"""
