@@ -3,19 +3,25 @@ scope, budgets across runs, 政策找企业 notifications once, the lease, and t
 
 from __future__ import annotations
 
+import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select, update
 
+from onewindow import migrate
+from onewindow.catalog import transfer
 from onewindow.common import lease
 from onewindow.common.errors import Conflict, Forbidden, NotFound
 from onewindow.common.models import AuditRecord, OutboxMessage
-from onewindow.db import utcnow
+from onewindow.common.security import SYSTEM
+from onewindow.db import for_writing, make_engine, recreate_postgres_database, session_scope, utcnow
 from onewindow.policies import disbursement, matching
 from onewindow.policies.models import AwardLedger, MatchRun, PolicyMatch
 from onewindow.sharing.models import Enterprise
-from tests.policies.conftest import AS_OF, add_item
+from tests.policies.conftest import AS_OF, add_enterprise, add_item, catalogue_yaml
 
 
 @pytest.fixture
@@ -115,8 +121,25 @@ def test_incremental_runs_take_the_enterprises_changed_since_the_last_run(sessio
     session.commit()
     run = matching.changed_since_last_run(session, actor=w.officer, as_of=AS_OF)
     session.commit()
-    assert run.kind == "enterprises" and "1 家企业" in run.scope
+    assert run.kind == "changed" and "1 家企业" in run.scope
     assert (ding.id, "PT-XGS-01") in stored(session)
+
+
+def test_a_run_for_chosen_enterprises_does_not_hide_other_changes(session, policy_world, snapshots):
+    w = policy_world
+    session.execute(update(Enterprise).values(updated_at=utcnow() - timedelta(days=2)))
+    session.commit()
+    full(session, w, snapshots)
+    ding, bing = w.ent("丁"), w.ent("丙")
+    ding.industry_code, ding.stats_flags = "C3011", ["新升规上"]
+    bing.layoffs = 3  # 丙 no longer qualifies for 稳岗返还
+    session.commit()
+    matching.run_for_enterprises(session, actor=w.officer, enterprise_ids=[ding.id], as_of=AS_OF)
+    matching.run_for_item(session, actor=w.officer, item_code="PT-GQ-01", as_of=AS_OF, directory=snapshots)
+    session.commit()
+    assert (bing.id, "PT-WG-01") in stored(session)  # neither run covered 丙's change
+    run = matching.changed_since_last_run(session, actor=w.officer, as_of=AS_OF)
+    assert "2 家企业" in run.scope and (bing.id, "PT-WG-01") not in stored(session)
 
 
 def test_an_item_run_rematches_its_whole_group(session, policy_world, snapshots):
@@ -236,3 +259,50 @@ def test_item_statistics(session, policy_world, snapshots):
     assert {s.item_code for s in matching.item_statistics(session, actor=w.kjj_officer, as_of=AS_OF)} == {
         "PT-GQ-01", "PT-ZJ-01", "PT-ZJ-02"}
     assert session.scalar(select(func.count()).select_from(MatchRun)) == 1
+
+
+# ---------------------------------------------------------------- on a committed database, with real threads
+
+@pytest.fixture(scope="module")
+def live(worker_id, tmp_path_factory):
+    target = os.environ.get("ONEWINDOW_TEST_DATABASE", "sqlite")
+    if target == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('ow-match')}/live.db"
+    else:
+        base, _, name = target.rpartition("/")
+        url = recreate_postgres_database(base, f"{name}_match_{worker_id}")
+    engine = make_engine(url)
+    migrate.upgrade(engine)
+    with session_scope(engine) as s:
+        transfer.import_catalog(s, actor=SYSTEM, filename="policy_catalogue.yaml", content=catalogue_yaml())
+        for n in range(40):
+            add_enterprise(s, 900 + n, f"并发匹配企业{n:02d}", stats_flags=["新升规上"] if n % 2 else [])
+        add_item(s, None, "LIVE-XGS", title="并发匹配新规上奖励", department="FGW", rule='flags has "新升规上"',
+                 amount={"fixed": 5_000_000}, auto_grant=True)
+    yield engine, tmp_path_factory.mktemp("ow-match-snapshots")
+    engine.dispose()
+
+
+def test_runs_started_at_once_never_overlap(live):
+    """Without the lease, two full runs on PostgreSQL would each delete what they can see and insert the
+    same pairs: a duplicate-key failure. With it, the second waits or is told another run is going."""
+    engine, snapshots = live
+
+    def run(holder):
+        def call():
+            try:
+                with session_scope(engine) as s:
+                    return "ok", matching.run_full(for_writing(s), actor=SYSTEM, as_of=AS_OF, directory=snapshots,
+                                                   holder=holder).id
+            except Conflict as exc:
+                return "conflict", exc.message
+        return call
+
+    barrier = threading.Barrier(3)
+    with ThreadPoolExecutor(3) as pool:
+        results = list(pool.map(lambda c: (barrier.wait(), c())[1], [run(f"process-{n}") for n in range(3)]))
+    assert {kind for kind, _ in results} <= {"ok", "conflict"} and any(kind == "ok" for kind, _ in results)
+    with session_scope(engine) as s:
+        rows = list(s.scalars(select(PolicyMatch).where(PolicyMatch.item_code == "LIVE-XGS")))
+        last = s.scalar(select(func.max(MatchRun.id)))
+    assert len(rows) == 20 and {m.run_id for m in rows} == {last}

@@ -1,10 +1,11 @@
 """Matching as a service (政策找企业): run the engine over the enterprise profiles, store the results,
 tell enterprises what they newly qualify for, and answer the pages' questions.
 
-Runs: ``run_full`` (every enterprise in business × every item in force, from the profile snapshot),
-``run_for_enterprises`` (only some enterprises, read fresh from the registries), ``run_for_item``
-(one item's whole exclusivity group over every enterprise) and ``changed_since_last_run`` (the
-enterprises whose registry data changed since the data the last run read). Each replaces exactly the
+Runs (``MatchRun.kind``): ``run_full`` ("full": every enterprise in business × every item in force,
+from the profile snapshot), ``run_for_enterprises`` ("enterprises": only some, read fresh from the
+registries), ``run_for_item`` ("item": one item's whole exclusivity group over every enterprise) and
+``changed_since_last_run`` ("changed": the enterprises whose registry data changed since the last
+full or changed run read its data). Each replaces exactly the
 stored rows its scope covers, in one transaction, and records a ``MatchRun``. A database lease keeps
 two processes from running at once (the loser is told, not queued).
 
@@ -210,7 +211,8 @@ def run_full(session: Session, *, actor: Principal, as_of: date | None = None, d
 
 
 def run_for_enterprises(session: Session, *, actor: Principal, enterprise_ids: Sequence[int],
-                        as_of: date | None = None, holder: str | None = None, scope: str | None = None) -> MatchRun:
+                        as_of: date | None = None, holder: str | None = None, scope: str | None = None,
+                        kind: str = "enterprises") -> MatchRun:
     """Only these enterprises, read fresh from the registries; their rows replaced (an enterprise no
     longer in business loses its rows). Budgets count the other enterprises' stored awards."""
     _require_runner(actor)
@@ -224,7 +226,7 @@ def run_for_enterprises(session: Session, *, actor: Principal, enterprise_ids: S
     specs, params, items = _specs(session, as_of=as_of, evaluated=ids)
     result = engine.match(frame, specs, as_of=as_of, parameters=params)
     shown = scope or (",".join(map(str, ids[:200])) + (f" 等{len(ids)}家" if len(ids) > 200 else ""))
-    run = MatchRun(kind="enterprises", scope=shown, as_of=as_of, enterprise_count=frame.height,
+    run = MatchRun(kind=kind, scope=shown, as_of=as_of, enterprise_count=frame.height,
                    item_count=len(specs), started_by=actor.username, started_at=at)
     session.add(run)
     session.flush()
@@ -281,17 +283,19 @@ def data_read_at(session: Session, run: MatchRun) -> datetime:
 
 def changed_since_last_run(session: Session, *, actor: Principal, as_of: date | None = None,
                            directory: Path | None = None, holder: str | None = None) -> MatchRun | None:
-    """Incremental: re-match the enterprises whose registry data changed since the last run read it
-    (a full run when there has been none). None when nothing changed."""
+    """Incremental: re-match the enterprises whose registry data changed since the last run that took in
+    every change — a full run or an earlier incremental one; a run for chosen enterprises or one item
+    leaves other changes untaken (a full run when there has been none). None when nothing changed."""
     _require_runner(actor)
-    last = session.scalar(select(MatchRun).order_by(MatchRun.started_at.desc(), MatchRun.id.desc()).limit(1))
+    last = session.scalar(select(MatchRun).where(MatchRun.kind.in_(("full", "changed")))
+                          .order_by(MatchRun.started_at.desc(), MatchRun.id.desc()).limit(1))
     if last is None:
         return run_full(session, actor=actor, as_of=as_of, directory=directory, holder=holder)
     since = data_read_at(session, last) - profiles.COMMIT_MARGIN  # a change committed late is still seen
     ids = profiles.changed_enterprise_ids(session, since=since)
     if not ids:
         return None
-    return run_for_enterprises(session, actor=actor, enterprise_ids=ids, as_of=as_of, holder=holder,
+    return run_for_enterprises(session, actor=actor, enterprise_ids=ids, as_of=as_of, holder=holder, kind="changed",
                                scope=f"{since:%Y-%m-%d %H:%M} 以来变化的 {len(ids)} 家企业")
 
 
