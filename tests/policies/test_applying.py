@@ -3,16 +3,27 @@ the enterprise does not qualify, and entered in the ledger when the case is appr
 
 from __future__ import annotations
 
+import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 from sqlalchemy import func, select
 
+from onewindow import migrate
 from onewindow.cases import service as cases
+from onewindow.cases.models import Application
+from onewindow.catalog import transfer
 from onewindow.common.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from onewindow.common.models import AuditRecord, OutboxMessage
+from onewindow.common.roles import Role
 from onewindow.common.security import SYSTEM
+from onewindow.db import for_writing, make_engine, recreate_postgres_database, session_scope
 from onewindow.policies import applying
-from onewindow.policies.models import AwardLedger
-from tests.policies.conftest import AS_OF, add_match
+from onewindow.policies.models import AwardLedger, MatchRun, PolicyMatch
+from onewindow.sharing.models import EnterpriseMember
+from tests.cases.conftest import add_user
+from tests.policies.conftest import AS_OF, add_enterprise, add_item, add_match, catalogue_yaml
 
 GQ = "PT-GQ-01"  # 高新技术企业认定奖励, 10万元, applied for through T-KJ-0101 (KJJ)
 
@@ -94,6 +105,7 @@ def test_the_periodic_settlement_finds_approved_and_refused_cases(session, gq):
     assert [r.case_code for r in session.scalars(select(AwardLedger))] == [approved.code]
     assert session.scalar(select(AuditRecord.action).where(AuditRecord.entity_id == refused.code,
                                                            AuditRecord.action.like("policy.%"))) == "policy.award_none"
+    assert refused.application.plan["award"]["granted_fen"] == 0
     assert applying.settle_completed_applications(session) == 0
     again = start(session, w, "乙", "PT-ZJ-01")  # refused once, the enterprise may apply again
     assert again.id != refused.application_id
@@ -114,6 +126,12 @@ def test_refusals_name_the_reason(session, gq):
         start(session, w, actor=w.officer)
 
 
+def test_a_refused_case_does_not_block_a_new_application_even_before_settlement(session, gq):
+    w = gq
+    refused = through_approval(session, w, start(session, w), approve=False)
+    assert start(session, w).id != refused.application_id
+
+
 def test_a_running_application_blocks_a_second_one(session, gq):
     w = gq
     first = start(session, w)
@@ -132,3 +150,52 @@ def test_a_retried_start_with_the_same_key_returns_the_same_application(session,
     assert again.id == first.id
     assert [a.id for a in applying.applications_for(session, actor=w.applicant, enterprise_id=w.ent("甲").id)] == [
         first.id]
+
+
+# ---------------------------------------------------------------- on a committed database, with real threads
+
+@pytest.fixture(scope="module")
+def live(worker_id, tmp_path_factory):
+    target = os.environ.get("ONEWINDOW_TEST_DATABASE", "sqlite")
+    if target == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('ow-apply')}/live.db"
+    else:
+        base, _, name = target.rpartition("/")
+        url = recreate_postgres_database(base, f"{name}_apply_{worker_id}")
+    engine = make_engine(url)
+    migrate.upgrade(engine)
+    with session_scope(engine) as s:
+        transfer.import_catalog(s, actor=SYSTEM, filename="policy_catalogue.yaml", content=catalogue_yaml())
+        owner = add_user(s, Role.applicant, "live_owner")
+        ent = add_enterprise(s, 950, "并发申请企业", certifications=["高新技术企业"])
+        s.add(EnterpriseMember(enterprise_id=ent.id, user_id=owner.user_id, relation="法定代表人"))
+        item = add_item(s, None, GQ, title="高新技术企业认定奖励", department="KJJ",
+                        rule='certifications has "高新技术企业"', amount={"fixed": 10_000_000}, apply_item="T-KJ-0101")
+        run = MatchRun(kind="full", as_of=AS_OF, started_by="test")
+        s.add(run)
+        s.flush()
+        s.add(PolicyMatch(enterprise_id=ent.id, item_code=GQ, item_version_id=item.id, eligible_amount_fen=10_000_000,
+                          awarded_amount_fen=10_000_000, outcome="awarded", stage_amounts={}, run_id=run.id))
+        ent_id = ent.id
+    yield engine, owner, ent_id
+    engine.dispose()
+
+
+def test_two_applications_started_at_once_make_one(live):
+    engine, owner, ent_id = live
+
+    def call():
+        try:
+            with session_scope(engine) as s:
+                return "ok", applying.apply_for_award(for_writing(s), actor=owner, enterprise_id=ent_id, item_code=GQ,
+                                                      as_of=AS_OF).id
+        except Conflict as exc:
+            return "conflict", exc.message
+
+    barrier = threading.Barrier(2)
+    with ThreadPoolExecutor(2) as pool:
+        results = list(pool.map(lambda c: (barrier.wait(), c())[1], [call, call]))
+    assert sorted(kind for kind, _ in results) == ["conflict", "ok"]
+    with session_scope(engine) as s:
+        assert s.scalar(select(func.count()).select_from(Application).where(
+            Application.target_code == "T-KJ-0101")) == 1

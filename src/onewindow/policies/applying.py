@@ -112,9 +112,14 @@ def _running_application(session: Session, ent: Enterprise, item: AwardItem) -> 
     for app in _award_applications(session, ent, item):
         if app.status in RUNNING:
             return app
-        if app.status == "accepted" and app.case is not None and (
-                app.case.status == "running" or not app.plan["award"].get("settled_at")):
-            return app  # still being decided, or approved and about to enter the ledger
+        case = app.case
+        if app.status != "accepted" or case is None:
+            continue  # refused at the window
+        if case.status == "running":
+            return app  # still being decided
+        approved = any(t.item_code == app.target_code and t.status == "approved" for t in case.tasks)
+        if approved and not app.plan["award"].get("settled_at"):
+            return app  # approved, about to enter the ledger
     return None
 
 
@@ -188,8 +193,9 @@ def record_case_award(session: Session, *, case: Case, actor: Principal = SYSTEM
     skipped: list[str] = []
     if task is not None and task.status == "approved":
         reference = str((task.result_data or {}).get("payment_reference") or case.code)[:64]
+        enterprise_id = _enterprise_id(session, app.subject_key)
         for stage, amount in award["stages"]:
-            row = AwardLedger(enterprise_id=_enterprise_id(session, app.subject_key), item_code=award["item_code"],
+            row = AwardLedger(enterprise_id=enterprise_id, item_code=award["item_code"],
                               item_version_id=award["item_version_id"], stage=stage, award_period=award["period"],
                               amount_fen=int(amount), source="application", case_code=case.code,
                               payment_reference=reference, paid_at=utcnow())
