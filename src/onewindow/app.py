@@ -34,6 +34,10 @@ from onewindow.config import get_settings
 from onewindow.db import get_engine, session_factory, session_scope
 from onewindow.licences import api as licences_api
 from onewindow.licences import pages as licences_pages
+from onewindow.policies import api as policies_api
+from onewindow.policies import batch_pages as policies_batch_pages
+from onewindow.policies import officer_pages as policies_officer_pages
+from onewindow.policies import pages as policies_pages
 from onewindow.sharing import api as sharing_api
 from onewindow.sharing import pages as sharing_pages
 
@@ -83,10 +87,10 @@ def create_app(engine: Engine | None = None) -> FastAPI:
         return await call_next(request)
 
     app.mount("/static", StaticFiles(directory=str(WEB_DIR / "static")), name="static")
-    for module in (common_api, calendar_api, catalog_api, sharing_api, cases_api, licences_api):
+    for module in (common_api, calendar_api, catalog_api, sharing_api, cases_api, licences_api, policies_api):
         app.include_router(module.router, prefix="/api")
     for module in (common_pages, calendar_pages, catalog_pages, catalog_edit_pages, sharing_pages, cases_pages,
-                   cases_staff_pages, licences_pages):
+                   cases_staff_pages, licences_pages, policies_batch_pages, policies_officer_pages, policies_pages):
         app.include_router(module.router, include_in_schema=False)
 
     @app.exception_handler(DomainError)

@@ -5,9 +5,11 @@ checked by the same validator; outputs give money in fen and, beside it, as text
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from onewindow.common.schemas import MAX_ID
 
 from .models import AwardItem, Policy, PolicyParameter, PolicyTestCase
 from .rules import format_money
@@ -233,3 +235,239 @@ class ImportOut(BaseModel):
     unchanged_items: int
     tests: int
     sha256: str
+
+
+# =====================================================================================================
+# API shapes of matching, applying and 免申即享 disbursements — added with policies/api.py (pages/API).
+# =====================================================================================================
+
+class RunIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    item_code: str | None = Field(default=None, min_length=1, max_length=40,
+                                  description="只重新匹配该事项（及其互斥组）；与 enterprise_ids 都省略则全量匹配")
+    enterprise_ids: list[Annotated[int, Field(ge=1, le=MAX_ID)]] | None = Field(
+        default=None, min_length=1, max_length=10000, description="只重新匹配这些企业")
+
+
+class RunOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    kind: str = Field(description="full / enterprises / item")
+    scope: str
+    as_of: date
+    enterprise_count: int
+    item_count: int
+    match_count: int
+    duration_ms: int
+    started_by: str
+    started_at: datetime
+
+
+class StatisticsOut(BaseModel):
+    item_code: str
+    title: str
+    department_id: int
+    auto_grant: bool
+    eligible_count: int
+    awarded_count: int
+    eligible_total_fen: int
+    awarded_total_fen: int
+    budget_fen: int | None
+    paid_count: int
+    paid_total_fen: int
+
+
+class EnterpriseOut(BaseModel):
+    id: int
+    uscc: str
+    name: str
+
+
+class MatchOut(BaseModel):
+    item_code: str
+    title: str
+    policy_code: str
+    policy_title: str
+    doc_number: str
+    eligible_amount_fen: int = Field(description="按条件测算的金额（互斥与资金上限之前）")
+    awarded_amount_fen: int = Field(description="可享金额；同组已享更高标准时为 0")
+    outcome: str = Field(description="awarded / superseded / budget_reduced")
+    outcome_label: str
+    superseded_by: str | None = Field(description="同组以最高标准为准：胜出的事项编码")
+    auto_grant: bool
+    recurrence: str
+    stage_amounts: dict[str, int]
+    award_period: str
+    paid_fen: int
+    paid: bool
+    paid_via: list[str]
+    matched_at: datetime
+
+
+class ConditionOut(BaseModel):
+    text: str = Field(description="规则原文")
+    field: str | None
+    label: str | None
+    outcome: str = Field(description="failed（不满足）/ missing（缺少数据）")
+    actual: str
+    required: str
+
+
+class MissingOut(BaseModel):
+    field: str
+    label: str
+    condition: str
+
+
+class StageOut(BaseModel):
+    name: str
+    holds: bool | None
+    amount_fen: int | None
+
+
+class ItemExplanationOut(BaseModel):
+    code: str
+    title: str
+    eligible: bool
+    status: str = Field(description="eligible / ineligible / undetermined（缺少数据无法判断）")
+    amount_fen: int | None
+    outcome: str | None
+    awarded_amount_fen: int
+    superseded_by: str | None
+    stages: list[StageOut]
+    conditions: list[ConditionOut]
+    missing: list[MissingOut]
+
+
+class ExplanationOut(BaseModel):
+    enterprise_id: int
+    name: str
+    as_of: date
+    items: list[ItemExplanationOut]
+
+
+class ApplyIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    enterprise_id: int = Field(ge=1, le=MAX_ID)
+    contact_phone: str = Field(default="", max_length=20)
+
+
+class ApplyOut(BaseModel):
+    application_id: int
+    status: str
+    title: str
+    award: dict[str, Any] = Field(description="奖补事项、年度、各阶段及测算金额（分）")
+
+
+class GenerateIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    item_code: str = Field(min_length=1, max_length=40, description="免申即享奖补事项编码")
+    period: str = Field(pattern=r"^20\d{2}$", description="兑现期间（年度），如 2026")
+
+
+class VersionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    version: int = Field(ge=1, le=MAX_ID, description="页面所见的批次版本号（乐观锁）")
+
+
+class ExcludeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field(min_length=1, max_length=2000, description="剔除理由")
+    version: int | None = Field(default=None, ge=1, le=MAX_ID)
+
+
+class IncludeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    version: int | None = Field(default=None, ge=1, le=MAX_ID)
+
+
+class CancelIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field(min_length=1, max_length=2000, description="作废理由")
+    version: int | None = Field(default=None, ge=1, le=MAX_ID)
+
+
+class PayIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    payment_reference: str = Field(min_length=1, max_length=64, description="支付凭证号；同一凭证号重试不会重复记账")
+    version: int = Field(ge=1, le=MAX_ID)
+
+
+class BatchOut(BaseModel):
+    id: int
+    item_code: str
+    item_version: int
+    item_title: str
+    period: str
+    sequence: int
+    status: str
+    status_label: str
+    line_count: int
+    total_fen: int
+    generated_by: str
+    generated_at: datetime
+    reviewed_by: str | None
+    reviewed_at: datetime | None
+    payment_reference: str | None
+    paid_at: datetime | None
+    version: int
+
+
+class BatchPage(BaseModel):
+    items: list[BatchOut]
+    total: int
+    page: int
+    per_page: int
+
+
+class LineOut(BaseModel):
+    id: int
+    enterprise_id: int
+    enterprise_name: str
+    uscc: str
+    stage: str
+    amount_fen: int
+    status: str
+    status_label: str
+    excluded_reason: str | None
+    excluded_by: str | None
+
+
+class LinePage(BaseModel):
+    items: list[LineOut]
+    total: int
+    page: int
+    per_page: int
+
+
+class LedgerOut(BaseModel):
+    id: int
+    enterprise_id: int
+    enterprise_name: str
+    uscc: str
+    item_code: str
+    item_title: str
+    stage: str
+    award_period: str
+    amount_fen: int
+    source: str = Field(description="batch（免申即享批次）或 application（申请兑现）")
+    batch_id: int | None
+    case_code: str | None
+    payment_reference: str
+    paid_at: datetime
+
+
+class LedgerPage(BaseModel):
+    items: list[LedgerOut]
+    total: int
+    page: int
+    per_page: int

@@ -1,0 +1,268 @@
+"""Public and enterprise pages of 惠企政策: the policy library (search, one policy with its items) and
+可享政策 for the enterprises the signed-in account acts for (matched items with amounts and reasons,
+why not for the rest, 申请 for items that are not 免申即享, the ledger of what was paid)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from datetime import date
+from urllib.parse import quote
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import RedirectResponse
+
+from onewindow.catalog import service as catalog
+from onewindow.common.errors import DomainError, ValidationFailed
+from onewindow.common.http import CsrfChecked, DbSession, MaybeUser, PageUser
+from onewindow.common.schemas import MAX_ID
+from onewindow.common.web import flash_done, flash_error, render, templates
+from onewindow.policies import applying, disbursement, industries, matching, rules_arith
+from onewindow.policies import service as library
+from onewindow.policies.amounts import check_amount
+from onewindow.policies.rules import ParameterError, Parameters, RuleError, check, format_money
+from onewindow.policies.rules_parser import (
+    And,
+    Bare,
+    Compare,
+    FieldRef,
+    Literal,
+    Not,
+    Or,
+    ParamRef,
+    SetLiteral,
+)
+
+router = APIRouter()
+LEVELS = ("国家级", "省级", "市级", "县级")
+RECURRENCE = {"once": "一次性", "yearly": "每年"}
+ITEM_STATUS = {"draft": "草稿", "published": "已发布", "retired": "已停用"}
+Text = Query(None, max_length=50)
+
+
+def money(fen: int | None) -> str:
+    return "—" if fen is None else format_money(fen)
+
+
+templates.env.filters["money"] = money
+
+
+async def attempt(request: Request, session, action: Callable, *, back: str, done: str | None = None):
+    """Run a page action: on a domain error roll back, keep the error for the page, and go back."""
+    try:
+        result = action()
+    except DomainError as exc:
+        session.rollback()
+        flash_error(request, exc)
+        return RedirectResponse(back, status_code=303)
+    if done:
+        flash_done(request, done)
+    return result
+
+
+async def form_dict(request: Request) -> dict:
+    form = await request.form()
+    return {k: v for k, v in form.items() if isinstance(v, str)}
+
+
+def item_view(item, parameters: Parameters) -> dict:
+    """What a page shows of an award item: its conditions and amount in Chinese."""
+    return {"item": item, "conditions": readable_rule(item.rule, parameters), "amount": readable_amount(
+        item.amount, parameters)}
+
+
+# ---------------------------------------------------------------- the public library
+
+@router.get("/policies")
+def policies(request: Request, session: DbSession, principal: MaybeUser, q: str | None = Text,
+             level: str | None = Query(None, max_length=8), department: str | None = Query(None, max_length=32),
+             tag: str | None = Query(None, max_length=40), auto: bool = False,
+             view: str = Query("policies", pattern="^(policies|items)$"), page: int = Query(1, ge=1, le=100000)):
+    view = "items" if auto else view
+    filters = {"q": q or "", "level": level or "", "department": department or "", "tag": tag or "",
+               "auto": auto, "view": view}
+    if view == "items":
+        result = library.search_items(session, q=q, level=level or None, department=department or None,
+                                      tag=tag or None, auto_grant=True if auto else None, page=page, per_page=20)
+    else:
+        result = library.search_policies(session, q=q, level=level or None, department=department or None,
+                                         tag=tag or None, page=page, per_page=20)
+    outs = library.item_outs(session, result.items) if view == "items" else []
+    policy_titles = {code: library.get_policy(session, code=code).title for code in {o.policy for o in outs}}
+    query = "&".join(f"{k}={quote(str(v))}" for k, v in filters.items() if v and k != "auto")
+    return render(request, "policies/search.html", {
+        "page": result, "outs": outs, "policy_titles": policy_titles, "filters": filters, "levels": LEVELS,
+        "departments": catalog.list_departments(session), "query": query + ("&auto=true" if auto else ""),
+    }, principal=principal)
+
+
+@router.get("/policies/{code}")
+def policy(request: Request, code: str, session: DbSession, principal: MaybeUser):
+    p = library.get_policy(session, code=code[:40])
+    parameters = library.load_parameters(session)
+    items = library.policy_items(session, policy=p)
+    items = [item_view(i, parameters) | {"out": out, "versions": library.list_versions(session, code=i.code)}
+             for i, out in zip(items, library.item_outs(session, items), strict=True)]
+    return render(request, "policies/policy.html", {
+        "policy": p, "items": items, "recurrence": RECURRENCE, "item_status": ITEM_STATUS,
+        "can_edit": library.can_edit(principal),
+    }, principal=principal)
+
+
+
+# ---------------------------------------------------------------- 可享政策 for an enterprise
+
+def _why_not(ex) -> dict:
+    return {"code": ex.code, "title": ex.title, "status": ex.status,
+            "failed": [c for c in ex.conditions if c.outcome == "failed"], "missing": ex.missing}
+
+
+@router.get("/my/policies")
+def my_policies(request: Request, session: DbSession, principal: PageUser,
+                enterprise_id: int | None = Query(None, ge=1, le=MAX_ID)):
+    ids = disbursement.my_enterprise_ids(session, principal)
+    enterprises = [disbursement.readable_enterprise(session, principal, i) for i in ids]
+    ctx: dict = {"enterprises": enterprises, "selected": None, "uuid": lambda: uuid.uuid4().hex}
+    if enterprise_id is None and enterprises:
+        enterprise_id = enterprises[0].id
+    if enterprise_id is not None:
+        ent = disbursement.readable_enterprise(session, principal, enterprise_id)
+        matches = matching.matches_for_enterprise(session, actor=principal, enterprise_id=ent.id)
+        try:
+            explained = matching.explain_for_enterprise(session, actor=principal, enterprise_id=ent.id).items
+            unavailable = None
+        except ValidationFailed as exc:
+            explained, unavailable = [], exc.message
+        titles = {e.code: e.title for e in explained} | {m.item_code: m.title for m in matches}
+        matched = {m.item_code for m in matches}
+        applications: dict[str, object] = {}
+        for app in applying.applications_for(session, actor=principal, enterprise_id=ent.id):
+            applications.setdefault(applying.award_of(app)["item_code"], app)  # newest first
+        ctx.update(
+            selected=ent, matches=matches, titles=titles, applications=applications, unavailable=unavailable,
+            pending=[e for e in explained if e.eligible and e.code not in matched],
+            why_not=[_why_not(e) for e in explained if not e.eligible and e.code not in matched],
+            ledger=disbursement.ledger(session, actor=principal, enterprise_id=ent.id, page=1, per_page=200),
+            running=applying.RUNNING)
+    return render(request, "policies/my_policies.html", ctx, principal=principal)
+
+
+@router.post("/my/policies/apply", dependencies=[CsrfChecked])
+async def apply(request: Request, session: DbSession, principal: PageUser):
+    data = await form_dict(request)
+    enterprise_id = data.get("enterprise_id", "")
+    back = f"/my/policies?enterprise_id={enterprise_id}" if enterprise_id.isdigit() else "/my/policies"
+
+    def run():
+        if not enterprise_id.isdigit() or len(enterprise_id) > 9:
+            raise ValidationFailed.one("请选择企业", field="enterprise_id")
+        app = applying.apply_for_award(session, actor=principal, enterprise_id=int(enterprise_id),
+                                       item_code=data.get("item_code", "")[:40],
+                                       idempotency_key=data.get("idempotency_key") or None)
+        return RedirectResponse(f"/applications/{app.id}", status_code=303)
+
+    return await attempt(request, session, run, back=back,
+                         done="已生成奖补申请，奖补信息已填入表单，请补充收款账号等信息后提交")
+
+# ---------------------------------------------------------------- rules as people read them
+
+MIRROR = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "==", "!=": "!="}
+OPS = {"==": "为", "!=": "不为", "<": "低于", "<=": "不超过", ">": "高于", ">=": "不低于"}
+
+
+def _value(node, rule, parameters: Parameters, day: date) -> str:
+    if isinstance(node, FieldRef):
+        return node.field.label
+    if isinstance(node, Literal):
+        if node.kind == "money":
+            return format_money(node.value)
+        if node.kind == "str":
+            return f"「{node.value}」"
+        if node.kind == "bool":
+            return "是" if node.value else "否"
+        if node.kind == "date":
+            return f"{node.value.year}年{node.value.month}月{node.value.day}日"
+        return rule.source(node).strip()
+    if isinstance(node, ParamRef):
+        param = parameters.get(node.name)
+        try:
+            now = param.value_at(day)
+        except ParameterError:
+            return param.label or f"${param.name}"
+        if param.type == "money":
+            now = format_money(now)
+        elif param.type == "set":
+            now = "、".join(sorted(now))
+        return f"{param.label or param.name}（现行 {now}）"
+    if isinstance(node, SetLiteral):
+        return "、".join(_value(i, rule, parameters, day) for i in node.items)
+    return rules_arith.describe(node, rule.source)
+
+
+def _condition(node, rule, parameters: Parameters, day: date) -> dict:
+    """One node of a rule as {"all"|"any": [...]} or {"text": …}, for a nested list on the page."""
+    if isinstance(node, And):
+        return {"all": [_condition(i, rule, parameters, day) for i in node.items]}
+    if isinstance(node, Or):
+        return {"any": [_condition(i, rule, parameters, day) for i in node.items]}
+    if isinstance(node, Not):
+        if isinstance(node.item, Bare):
+            return {"text": f"{_value(node.item.operand, rule, parameters, day)}：否"}
+        return {"none": [_condition(node.item, rule, parameters, day)]}
+    if isinstance(node, Bare):
+        return {"text": f"{_value(node.operand, rule, parameters, day)}：是"}
+    if isinstance(node, Compare):
+        left, right, op = node.left, node.right, node.op
+        if op in MIRROR and not isinstance(left, FieldRef) and isinstance(right, FieldRef):
+            left, right, op = right, left, MIRROR[op]
+        lhs = _value(left, rule, parameters, day)
+        if op == "under":
+            code = right.value if isinstance(right, Literal) else rule.source(right)
+            return {"text": f"{lhs}属于 {industries.describe(code)}"}
+        if op == "has":
+            return {"text": f"{lhs}包含{_value(right, rule, parameters, day)}"}
+        if op == "in":
+            if isinstance(right, SetLiteral):
+                return {"text": f"{lhs}为 {_value(right, rule, parameters, day)} 之一"}
+            return {"text": f"{_value(right, rule, parameters, day)}包含{lhs}"}
+        return {"text": f"{lhs}{OPS.get(op, op)}{_value(right, rule, parameters, day)}"}
+    return {"text": rule.source(node).strip()}
+
+
+def readable_rule(text: str, parameters: Parameters, day: date | None = None) -> dict:
+    """The eligibility rule in Chinese (fields by label, parameters with the value in force), or the
+    rule text as written when it does not check (it always does once published)."""
+    try:
+        rule = check(text, parameters)
+    except (RuleError, ParameterError):
+        return {"text": text}
+    return _condition(rule.node, rule, parameters, day or date.today())
+
+
+def readable_amount(stored: dict, parameters: Parameters) -> list[str]:
+    """An amount as lines of text: 5万元 / 按公式：… / one line per stage."""
+    def one(value) -> str:
+        if isinstance(value, int):
+            return format_money(value)
+        try:
+            return "按公式：" + check_amount(value, parameters).describe()
+        except (RuleError, ParameterError):
+            return "按公式：" + str(value.get("formula", value))
+
+    if "fixed" in stored:
+        return [format_money(stored["fixed"])]
+    if "formula" in stored:
+        return [one({"formula": stored["formula"]})]
+    return [f"{s['name']}：{one(s['amount'])}（{_flatten(readable_rule(s['when'], parameters))}时）"
+            for s in stored.get("stages", [])]
+
+
+def _flatten(cond: dict) -> str:
+    if "text" in cond:
+        return cond["text"]
+    joiner = {"all": "且", "any": "或", "none": "不满足"}
+    for key, sep in joiner.items():
+        if key in cond:
+            inner = [_flatten(c) for c in cond[key]]
+            return ("不满足" + "".join(inner)) if key == "none" else sep.join(inner)
+    return ""
