@@ -189,9 +189,21 @@ def floor_fen(x: Number) -> int:
 # --- vectorised form ------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Width:
+    """The integer type of the vectorised arithmetic and the largest magnitude it holds."""
+
+    dtype: str
+    limit: int
+
+
+WIDE = Width("Int128", LIMIT)  # any data: every product of two 64-bit values fits
+NARROW = Width("Int64", 2**63 - 1)  # when the data's actual magnitudes allow it: several times faster
+
+
 @dataclass
 class Rational:
-    """``num / den`` with ``den > 0``; each part is a Python int (a constant) or a polars Int128
+    """``num / den`` with ``den > 0``; each part is a Python int (a constant) or a polars integer
     expression; ``nb``/``db`` bound their magnitudes so overflow is caught before it happens."""
 
     num: Any
@@ -209,16 +221,16 @@ class Overflow(ValueError):
     pass
 
 
-def _guard(*bounds: int) -> None:
+def _guard(width: Width, *bounds: int) -> None:
     for b in bounds:
-        if b > LIMIT:
+        if b > width.limit:
             raise Overflow("公式中相乘的字段过多，中间结果可能超出精确计算的范围（约 ±1.7×10³⁸）；请简化公式")
 
 
-def _lit(x: Any) -> pl.Expr:
+def _lit(x: Any, width: Width) -> pl.Expr:
     import polars as pl
 
-    return pl.lit(x, pl.Int128) if isinstance(x, int) else x
+    return pl.lit(x, getattr(pl, width.dtype)) if isinstance(x, int) else x
 
 
 def constant(x: Number | None) -> Rational:
@@ -228,35 +240,37 @@ def constant(x: Number | None) -> Rational:
     return Rational(f.numerator, f.denominator, abs(f.numerator), f.denominator)
 
 
-def column(expr: pl.Expr, bound: int = FIELD_BOUND) -> Rational:
+def column(expr: pl.Expr, bound: int = FIELD_BOUND, width: Width = WIDE) -> Rational:
+    """A column as a rational; ``bound``: the largest magnitude it holds (the type's, or the data's)."""
     import polars as pl
 
-    return Rational(expr.cast(pl.Int128), 1, bound, 1)
+    return Rational(expr.cast(getattr(pl, width.dtype)), 1, bound, 1)
 
 
-def _mul(a: Any, b: Any) -> Any:
+def _mul(a: Any, b: Any, w: Width) -> Any:
     if isinstance(a, int) and isinstance(b, int):
         return a * b
     if isinstance(a, int):
-        return b if a == 1 else _lit(a) * b
+        return b if a == 1 else _lit(a, w) * b
     if isinstance(b, int):
-        return a if b == 1 else a * _lit(b)
+        return a if b == 1 else a * _lit(b, w)
     return a * b
 
 
-def _add(a: Any, b: Any, sign: int) -> Any:
+def _add(a: Any, b: Any, sign: int, w: Width) -> Any:
     if isinstance(a, int) and isinstance(b, int):
         return a + sign * b
-    return _lit(a) + _lit(b) if sign > 0 else _lit(a) - _lit(b)
+    return _lit(a, w) + _lit(b, w) if sign > 0 else _lit(a, w) - _lit(b, w)
 
 
-def rational(node: Node, leaf: Callable[[Node], Rational]) -> Rational:
+def rational(node: Node, leaf: Callable[[Node], Rational], width: Width = WIDE) -> Rational:
     """The vectorised exact value of an operand; ``leaf`` gives a field as :func:`column` and a
-    constant as :func:`constant`. Raises :class:`Overflow` if 128 bits might not be enough."""
+    constant as :func:`constant`. Raises :class:`Overflow` if ``width`` might not be enough."""
     import polars as pl
 
+    w = width
     if isinstance(node, Arith):
-        a, b = rational(node.left, leaf), rational(node.right, leaf)
+        a, b = rational(node.left, leaf, w), rational(node.right, leaf, w)
         if a.null or b.null:
             return constant(None)
         if a.constant and b.constant:
@@ -266,56 +280,56 @@ def rational(node: Node, leaf: Callable[[Node], Rational]) -> Rational:
             if isinstance(a.den, int) and isinstance(b.den, int):
                 lcm = math.lcm(a.den, b.den)
                 fa, fb = lcm // a.den, lcm // b.den
-                _guard(a.nb * fa, b.nb * fb, a.nb * fa + b.nb * fb)
-                return Rational(_add(_mul(a.num, fa), _mul(b.num, fb), sign), lcm, a.nb * fa + b.nb * fb, lcm)
-            _guard(a.nb * b.db, b.nb * a.db, a.nb * b.db + b.nb * a.db, a.db * b.db)
-            num = _add(_mul(a.num, b.den), _mul(b.num, a.den), sign)
-            return Rational(num, _mul(a.den, b.den), a.nb * b.db + b.nb * a.db, a.db * b.db)
+                _guard(w, a.nb * fa, b.nb * fb, a.nb * fa + b.nb * fb)
+                return Rational(_add(_mul(a.num, fa, w), _mul(b.num, fb, w), sign, w), lcm, a.nb * fa + b.nb * fb, lcm)
+            _guard(w, a.nb * b.db, b.nb * a.db, a.nb * b.db + b.nb * a.db, a.db * b.db)
+            num = _add(_mul(a.num, b.den, w), _mul(b.num, a.den, w), sign, w)
+            return Rational(num, _mul(a.den, b.den, w), a.nb * b.db + b.nb * a.db, a.db * b.db)
         if node.op == "*":
-            _guard(a.nb * b.nb, a.db * b.db)
-            return Rational(_mul(a.num, b.num), _mul(a.den, b.den), a.nb * b.nb, a.db * b.db)
+            _guard(w, a.nb * b.nb, a.db * b.db)
+            return Rational(_mul(a.num, b.num, w), _mul(a.den, b.den, w), a.nb * b.nb, a.db * b.db)
         # division: multiply by the divisor's reciprocal, keeping the denominator positive
-        _guard(a.nb * b.db, a.db * b.nb)
+        _guard(w, a.nb * b.db, a.db * b.nb)
         if b.constant:
             if b.num == 0:
                 return constant(None)
             sign = 1 if b.num > 0 else -1
-            return Rational(_mul(a.num, b.den * sign), _mul(a.den, abs(b.num)), a.nb * b.db, a.db * b.nb)
-        divisor = _lit(b.num)
-        num = pl.when(divisor != 0).then(_lit(_mul(a.num, b.den)) * divisor.sign())  # zero → unknown
-        return Rational(num, _lit(_mul(a.den, 1)) * divisor.abs(), a.nb * b.db, a.db * b.nb)
+            return Rational(_mul(a.num, b.den * sign, w), _mul(a.den, abs(b.num), w), a.nb * b.db, a.db * b.nb)
+        divisor = _lit(b.num, w)
+        num = pl.when(divisor != 0).then(_lit(_mul(a.num, b.den, w), w) * divisor.sign())  # zero → unknown
+        return Rational(num, _lit(a.den, w) * divisor.abs(), a.nb * b.db, a.db * b.nb)
     if isinstance(node, Call):
-        values = [rational(arg, leaf) for arg in node.args]
+        values = [rational(arg, leaf, w) for arg in node.args]
         if any(v.null for v in values):
             return constant(None)
         result = values[0]
         for other in values[1:]:
-            result = _pick(node.name, result, other)
+            result = _pick(node.name, result, other, w)
         return result
     return leaf(node)
 
 
-def _pick(name: str, a: Rational, b: Rational) -> Rational:
+def _pick(name: str, a: Rational, b: Rational, w: Width) -> Rational:
     """min/max of two values; unknown if either is."""
     import polars as pl
 
     if a.constant and b.constant:
         fa, fb = Fraction(a.num, a.den), Fraction(b.num, b.den)
         return constant(min(fa, fb) if name == "min" else max(fa, fb))
-    left, right = _cross(a, b)
+    left, right = _cross(a, b, w)
     first = left <= right if name == "min" else left >= right
     unknown = first.is_null()
-    num = pl.when(unknown).then(None).when(first).then(_lit(a.num)).otherwise(_lit(b.num))
-    den = pl.when(unknown).then(None).when(first).then(_lit(a.den)).otherwise(_lit(b.den))
+    num = pl.when(unknown).then(None).when(first).then(_lit(a.num, w)).otherwise(_lit(b.num, w))
+    den = pl.when(unknown).then(None).when(first).then(_lit(a.den, w)).otherwise(_lit(b.den, w))
     return Rational(num, den, max(a.nb, b.nb), max(a.db, b.db))
 
 
-def _cross(a: Rational, b: Rational) -> tuple[pl.Expr, pl.Expr]:
-    _guard(a.nb * b.db, b.nb * a.db)
-    return _lit(_mul(a.num, b.den)), _lit(_mul(b.num, a.den))
+def _cross(a: Rational, b: Rational, w: Width) -> tuple[pl.Expr, pl.Expr]:
+    _guard(w, a.nb * b.db, b.nb * a.db)
+    return _lit(_mul(a.num, b.den, w), w), _lit(_mul(b.num, a.den, w), w)
 
 
-def compare(op: str, a: Rational, b: Rational) -> pl.Expr | bool | None:
+def compare(op: str, a: Rational, b: Rational, width: Width = WIDE) -> pl.Expr | bool | None:
     """``a op b`` exactly, by cross-multiplying the denominators (both positive)."""
     import operator
 
@@ -324,19 +338,19 @@ def compare(op: str, a: Rational, b: Rational) -> pl.Expr | bool | None:
         return None
     if a.constant and b.constant:
         return ops[op](Fraction(a.num, a.den), Fraction(b.num, b.den))
-    left, right = _cross(a, b)
+    left, right = _cross(a, b, width)
     return ops[op](left, right)
 
 
-def floor_expr(r: Rational) -> pl.Expr:
-    """The amount in fen: floored (Int128 ``//`` rounds toward −∞), negatives paying 0."""
+def floor_expr(r: Rational, width: Width = WIDE) -> pl.Expr:
+    """The amount in fen: floored (integer ``//`` rounds toward −∞), negatives paying 0."""
     import polars as pl
 
     if r.null:
         return pl.lit(None, pl.Int64)
     if r.constant:
         return pl.lit(floor_fen(Fraction(r.num, r.den)), pl.Int64)
-    return (_lit(r.num) // _lit(r.den)).clip(lower_bound=0).cast(pl.Int64)
+    return (_lit(r.num, width) // _lit(r.den, width)).clip(lower_bound=0).cast(pl.Int64)
 
 
 def check_bounds(op: str | None, nodes: list[Node], param_bound: Callable[[str], int]) -> str | None:

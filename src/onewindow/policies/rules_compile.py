@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import industries, rules_arith
 from .profile import age_in_years
-from .rules_arith import Rational, field_refs, is_arithmetic
+from .rules_arith import WIDE, Rational, Width, field_refs, is_arithmetic
 from .rules_parser import (
     And,
     Arith,
@@ -305,9 +305,12 @@ def age_expr(as_of: dt.date, column: str = "established_on") -> pl.Expr:
     return pl.lit(as_of.year, pl.Int64) - col.dt.year().cast(pl.Int64) - later.cast(pl.Int64)
 
 
-def operand_expr(node: Node, as_of: dt.date, params: Parameters) -> tuple[Any, bool]:
+def operand_expr(
+    node: Node, as_of: dt.date, params: Parameters, width: Width = WIDE, bounds: Mapping[str, int] | None = None
+) -> tuple[Any, bool]:
     """(expression or Python value, is it a column expression) for a field, constant or formula;
-    a formula reading fields becomes a :class:`.rules_arith.Rational`."""
+    a formula reading fields becomes a :class:`.rules_arith.Rational` of ``width`` integers
+    (``bounds``: the largest magnitude of each field in the data, when known)."""
     import polars as pl
 
     if isinstance(node, FieldRef):
@@ -323,20 +326,29 @@ def operand_expr(node: Node, as_of: dt.date, params: Parameters) -> tuple[Any, b
     if isinstance(node, Arith | Call):
         if not field_refs(node):
             return rules_arith.value(node, lambda leaf: operand_expr(leaf, as_of, params)[0]), False
-        return rational_expr(node, as_of, params), True
+        return rational_expr(node, as_of, params, width, bounds), True
     raise TypeError(node)  # pragma: no cover
 
 
-def rational_expr(node: Node, as_of: dt.date, params: Parameters) -> Rational:
+def rational_expr(
+    node: Node, as_of: dt.date, params: Parameters, width: Width = WIDE, bounds: Mapping[str, int] | None = None
+) -> Rational:
     def leaf(n: Node) -> Rational:
         value, is_col = operand_expr(n, as_of, params)
-        return rules_arith.column(value) if is_col else rules_arith.constant(value)
+        if not is_col:
+            return rules_arith.constant(value)
+        bound = bounds.get(n.field.name, rules_arith.FIELD_BOUND) if bounds is not None else rules_arith.FIELD_BOUND
+        return rules_arith.column(value, bound, width)
 
-    return rules_arith.rational(node, leaf)
+    return rules_arith.rational(node, leaf, width)
 
 
-def condition_expr(node: Node, as_of: dt.date, params: Parameters) -> pl.Expr:
-    """A boolean expression for a typed condition, null where the answer is unknown (Kleene)."""
+def condition_expr(
+    node: Node, as_of: dt.date, params: Parameters, width: Width = WIDE, bounds: Mapping[str, int] | None = None
+) -> pl.Expr:
+    """A boolean expression for a typed condition, null where the answer is unknown (Kleene).
+    ``width``/``bounds``: as for :func:`operand_expr` (raises ``rules_arith.Overflow`` when the data
+    bounds do not fit ``width``)."""
     import polars as pl
 
     def lit(value: Any) -> pl.Expr:
@@ -353,7 +365,8 @@ def condition_expr(node: Node, as_of: dt.date, params: Parameters) -> pl.Expr:
             value, is_col = operand_expr(node.operand, as_of, params)
             return value if is_col else pl.lit(bool(value), pl.Boolean)
         assert isinstance(node, Compare)
-        (left, lcol), (right, rcol) = operand_expr(node.left, as_of, params), operand_expr(node.right, as_of, params)
+        left, lcol = operand_expr(node.left, as_of, params, width, bounds)
+        right, rcol = operand_expr(node.right, as_of, params, width, bounds)
         if not lcol and not rcol:  # constants only: decide now, exactly as explain() does
             if left is None or right is None:  # a constant formula dividing by zero
                 return pl.lit(None, pl.Boolean)
@@ -367,7 +380,7 @@ def condition_expr(node: Node, as_of: dt.date, params: Parameters) -> pl.Expr:
                 result = _OPS[node.op](left, right)
             return pl.lit(result, pl.Boolean)
         if is_arithmetic(node.left) or is_arithmetic(node.right):
-            return _compare_exact(node, left, lcol, right, rcol)
+            return _compare_exact(node, left, lcol, right, rcol, width, bounds or {})
         if node.op == "in":
             if not lcol:  # a constant in a set-valued parameter … only reached with a column on the right
                 raise TypeError("in: the right side must be a constant set")  # pragma: no cover
@@ -381,18 +394,29 @@ def condition_expr(node: Node, as_of: dt.date, params: Parameters) -> pl.Expr:
     return build(node)
 
 
-def _compare_exact(node: Compare, left: Any, lcol: bool, right: Any, rcol: bool) -> pl.Expr:
+def _compare_exact(
+    node: Compare, left: Any, lcol: bool, right: Any, rcol: bool, width: Width, bounds: Mapping[str, int]
+) -> pl.Expr:
     """A comparison with a formula or fraction on either side, by cross-multiplication."""
     import polars as pl
 
-    def as_rational(value: Any, is_col: bool) -> Rational:
+    def as_rational(value: Any, is_col: bool, side: Node) -> Rational:
         if isinstance(value, Rational):
             return value
-        return rules_arith.column(value) if is_col else rules_arith.constant(value)
+        if not is_col:
+            return rules_arith.constant(value)
+        name = side.field.name if isinstance(side, FieldRef) else ""
+        return rules_arith.column(value, bounds.get(name, rules_arith.FIELD_BOUND), width)
 
-    a = as_rational(left, lcol)
+    a = as_rational(left, lcol, node.left)
     if node.op == "in":
-        tests = [rules_arith.compare("==", a, rules_arith.constant(v)) for v in sorted(right)]
+        tests = [rules_arith.compare("==", a, rules_arith.constant(v), width) for v in sorted(right)]
         return reduce(operator.or_, (t if isinstance(t, pl.Expr) else pl.lit(t, pl.Boolean) for t in tests))
-    result = rules_arith.compare(node.op, a, as_rational(right, rcol))
+    result = rules_arith.compare(node.op, a, as_rational(right, rcol, node.right), width)
     return result if isinstance(result, pl.Expr) else pl.lit(result, pl.Boolean)
+
+
+def evaluate_condition(node: Node, values: Mapping[str, Any], as_of: dt.date, parameters: Parameters) -> bool | None:
+    """Kleene value of one typed condition for a profile already passed through ``schema.coerce``
+    (the match engine's per-enterprise path evaluates each distinct atom once this way)."""
+    return _Eval(None, values, as_of, parameters, coerced=True).value(node)  # type: ignore[arg-type]
