@@ -17,7 +17,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from .engine_plan import EPOCH, Cat, Cmp, Flag, General, Has, Plan
@@ -36,7 +35,7 @@ class StageOutcome:
     amount: int | None  # fen counted for this stage; None when not counted (condition or data)
 
 
-@dataclass
+@dataclass(slots=True)
 class ItemExplanation:
     code: str
     title: str
@@ -50,11 +49,27 @@ class ItemExplanation:
     superseded_by: str | None = None
     spec: Any = field(default=None, repr=False)
     _context: Any = field(default=None, repr=False)
+    _conditions: list[Condition] | None = field(default=None, repr=False)
+    _missing: list[MissingData] | None = field(default=None, repr=False)
 
-    @cached_property
+    @property
     def conditions(self) -> list[Condition]:
         """Each condition that failed or lacked data: the rule's when it does not hold, else those of
-        the stages whose condition does not hold (a staged award with no stage reached)."""
+        the stages whose condition does not hold (a staged award with no stage reached). Built on
+        first read."""
+        if self._conditions is None:
+            self._conditions = self._build_conditions()
+        return self._conditions
+
+    @property
+    def missing(self) -> list[MissingData]:
+        """The data that would decide: fields unknown in the rule, the stage conditions, or the
+        formula of a stage whose condition holds. Built on first read."""
+        if self._missing is None:
+            self._missing = self._build_missing()
+        return self._missing
+
+    def _build_conditions(self) -> list[Condition]:
         values, as_of, params = self._context
         if self.rule_status != "eligible":
             return explain(self.spec.rule, values, as_of, params, coerced=True).conditions
@@ -66,10 +81,7 @@ class ItemExplanation:
                 out += explain(stage.when, values, as_of, params, coerced=True).conditions
         return out
 
-    @cached_property
-    def missing(self) -> list[MissingData]:
-        """The data that would decide: fields unknown in the rule, the stage conditions, or the
-        formula of a stage whose condition holds."""
+    def _build_missing(self) -> list[MissingData]:
         values, as_of, params = self._context
         if self.rule_status != "eligible":
             return explain(self.spec.rule, values, as_of, params, coerced=True).missing
@@ -103,10 +115,11 @@ def explain_enterprise(
     ev = _Scalar(plan, values, as_of, parameters)
     context = (values, as_of, parameters)
     out: list[ItemExplanation] = []
+    value = ev.value
     for spec, item in zip(items, plan.items, strict=True):
-        rule = ev.value(item.rule)
-        rule_status = _status(rule)
-        ex = ItemExplanation(spec.code, spec.title, False, rule_status, rule_status, None, spec=spec, _context=context)
+        rule = value(item.rule)
+        rule_status = "eligible" if rule else ("undetermined" if rule is None else "ineligible")
+        ex = ItemExplanation(spec.code, spec.title, False, rule_status, rule_status, None, [], None, 0, None, spec, context)
         if rule:
             total, known = 0, False
             for stage in item.stages:
@@ -125,10 +138,6 @@ def explain_enterprise(
         out.append(ex)
     _resolve(out, plan)
     return out
-
-
-def _status(value: bool | None) -> str:
-    return "eligible" if value else ("undetermined" if value is None else "ineligible")
 
 
 def _undecided(stages: list[StageOutcome]) -> bool:
@@ -159,7 +168,7 @@ class _Scalar:
 
     def __init__(self, plan: Plan, values: Mapping[str, Any], as_of: dt.date, parameters: Parameters) -> None:
         self.plan, self.values, self.as_of, self.parameters = plan, values, as_of, parameters
-        self.nodes, self.uses = plan.nodes, plan.uses
+        self.nodes, self.uses, self.order = plan.nodes, plan.uses, plan.order()
         self.atoms: dict[int, bool | None] = {}
         self.memo: dict[int, bool | None] = {}
         self._numbers: dict[str, int | None] = {}
@@ -196,12 +205,14 @@ class _Scalar:
         return result
 
     def value(self, ident: int) -> bool | None:
-        if ident in self.memo:
-            return self.memo[ident]
+        memo = self.memo
+        if ident in memo:
+            return memo[ident]
         shape = self.nodes[ident]
         kind = shape[0]
         if kind == "atom":
-            return self.atom(shape[1])
+            result = memo[ident] = self.atom(shape[1])
+            return result
         if kind == "const":
             return shape[1]
         if kind == "not":
@@ -210,13 +221,13 @@ class _Scalar:
         else:
             stop = kind == "or"  # the value that decides: true for or, false for and
             result = not stop
-            for child in shape[1]:
-                v = self.value(child)
+            for child in self.order[ident]:  # the likeliest deciders first (see Plan.order)
+                v = memo[child] if child in memo else self.value(child)
                 if v is stop:
                     result = stop
                     break
                 if v is None:
                     result = None
         if self.uses[ident] > 1:
-            self.memo[ident] = result
+            memo[ident] = result
         return result

@@ -121,6 +121,7 @@ class Plan:
     items: list[ItemPlan] = field(default_factory=list)
     _atom_ids: dict[Atom, int] = field(default_factory=dict)
     _node_ids: dict[tuple, int] = field(default_factory=lambda: {("const", True): TRUE, ("const", False): FALSE})
+    _order: dict[int, tuple[int, ...]] | None = None
 
     def atom(self, atom: Atom) -> int:
         index = self._atom_ids.get(atom)
@@ -142,6 +143,24 @@ class Plan:
     def use(self, ident: int) -> int:
         self.uses[ident] += 1
         return ident
+
+    def order(self) -> dict[int, tuple[int, ...]]:
+        """For each and/or node, its operands in the order a per-enterprise evaluation should try
+        them: atoms before subexpressions, and among atoms those that most often decide alone — a
+        region or industry match is false for most enterprises, ending an ``and`` at once."""
+        if self._order is None:
+            rank = {Cat: 0, Has: 1, Flag: 2, Cmp: 3, Known: 4, General: 5}
+
+            def key(ident: int) -> tuple[int, int]:
+                shape = self.nodes[ident]
+                return (rank[type(self.atoms[shape[1]])] if shape[0] == "atom" else 6, ident)
+
+            self._order = {
+                ident: tuple(sorted(shape[1], key=key))
+                for ident, shape in enumerate(self.nodes)
+                if shape[0] in ("and", "or")
+            }
+        return self._order
 
     def fields(self) -> set[str]:
         out: set[str] = set()
