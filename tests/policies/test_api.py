@@ -284,3 +284,17 @@ def test_applying_for_an_award_through_the_api(client, session, policy_world):
     assert r.status_code == 422 and "免申即享" in r.json()["message"]
     r = api(client, w.other_applicant).post("/api/award-items/PT-GQ-01/applications", json=body)
     assert r.status_code == 404
+
+
+def test_a_cancelled_batch_frees_its_enterprises_for_the_next(client, session, policy_world):
+    _xgs_matches(session, policy_world)
+    officer = api(client, policy_world.officer)
+    first = officer.post("/api/disbursements", json={"item_code": XGS, "period": "2026"}).json()
+    r = officer.post(f"/api/disbursements/{first['id']}/cancel", json={"reason": ""})
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "reason"
+    r = officer.post(f"/api/disbursements/{first['id']}/cancel", json={"reason": "名单有误，重新生成"})
+    assert r.status_code == 200 and r.json()["status_label"] == "已作废"
+    second = officer.post("/api/disbursements", json={"item_code": XGS, "period": "2026"}).json()
+    assert second["id"] != first["id"] and second["sequence"] == 2 and second["total_fen"] == 5_000_000
+    r = officer.post(f"/api/disbursements/{first['id']}/approve", json={"version": r.json()["version"]})
+    assert r.status_code == 409  # a cancelled batch is never approved

@@ -44,7 +44,15 @@ def money(fen: int | None) -> str:
     return "—" if fen is None else format_money(fen)
 
 
+def wan(fen: int | None) -> str:
+    """A total for a summary tile: 万元 to two decimals (tables show the exact amount)."""
+    if fen is None or fen < 1_000_000:
+        return money(fen)
+    return f"{fen / 1_000_000:,.2f}".rstrip("0").rstrip(".") + "万元"
+
+
 templates.env.filters["money"] = money
+templates.env.filters["wan"] = wan
 
 
 async def attempt(request: Request, session, action: Callable, *, back: str, done: str | None = None):
@@ -224,7 +232,7 @@ def _condition(node, rule, parameters: Parameters, day: date) -> dict:
         if op == "in":
             if isinstance(right, SetLiteral):
                 return {"text": f"{lhs}为 {_value(right, rule, parameters, day)} 之一"}
-            return {"text": f"{_value(right, rule, parameters, day)}包含{lhs}"}
+            return {"text": f"{lhs}属于{_value(right, rule, parameters, day)}"}
         return {"text": f"{lhs}{OPS.get(op, op)}{_value(right, rule, parameters, day)}"}
     return {"text": rule.source(node).strip()}
 
@@ -257,12 +265,12 @@ def readable_amount(stored: dict, parameters: Parameters) -> list[str]:
             for s in stored.get("stages", [])]
 
 
-def _flatten(cond: dict) -> str:
+def _flatten(cond: dict, nested: bool = False) -> str:
+    """A condition on one line; groups inside groups in brackets, so 且 and 或 never read ambiguously."""
     if "text" in cond:
         return cond["text"]
-    joiner = {"all": "且", "any": "或", "none": "不满足"}
-    for key, sep in joiner.items():
-        if key in cond:
-            inner = [_flatten(c) for c in cond[key]]
-            return ("不满足" + "".join(inner)) if key == "none" else sep.join(inner)
-    return ""
+    if "none" in cond:
+        return "不满足" + "".join(_flatten(c, True) for c in cond["none"])
+    key = "all" if "all" in cond else "any"
+    text = ("且" if key == "all" else "或").join(_flatten(c, True) for c in cond[key])
+    return f"（{text}）" if nested else text
