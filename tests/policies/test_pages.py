@@ -48,6 +48,8 @@ def test_the_library_is_public_and_searchable(client, session, policy_world):
     rows = re.findall(r'#item-([A-Z0-9-]+)"', r.text)
     assert set(rows) == {XGS, "PT-WG-01", "PT-SS-01"}  # only the 免申即享 items
     assert client.get("/policies", params={"level": "省级"}).text.count('href="/policies/PT-') == 0
+    assert 'href="/policies/PT-2026-01"' in client.get("/policies", params={"department": "RSJ"}).text
+    assert 'href="/policies/PT-2026-01"' not in client.get("/policies", params={"department": "ZF"}).text
     assert client.get("/policies", params={"view": "nonsense"}).status_code == 422
 
 
