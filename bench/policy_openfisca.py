@@ -394,15 +394,21 @@ class Generated:
         )
         tr = Translator(self.inputs, self.schema)
         expr = tr.t(rule.node)
-        tr.needs["amount"] = f"amount__{name}"
+        rule_cls = (
+            f"class rule__{name}(Variable):\n"
+            f"    value_type = bool\n    entity = enterprise\n    definition_period = DAY\n"
+            f"    label = {_py(award.title + '：资格条件')}\n"
+            f"    documentation = {_py(award.rule.strip())}\n\n"
+            + self._formula(tr, expr)
+        )
         eligible = (
             f"class eligible__{name}(Variable):\n"
             f"    value_type = bool\n    entity = enterprise\n    definition_period = DAY\n"
-            f"    label = {_py(award.title)}\n"
-            f"    documentation = {_py(award.rule.strip())}\n\n"
-            + self._formula(tr, f"{expr} & (amount > 0)")
+            f"    label = {_py(award.title)}\n\n"
+            f"    def formula(enterprise, period, parameters):\n"
+            f"        return enterprise('rule__{name}', period) & (enterprise('amount__{name}', period) > 0)\n"
         )
-        return amount_cls + "\n\n\n" + eligible
+        return "\n\n\n".join((rule_cls, amount_cls, eligible))
 
     def _group(self, group: str, members: list[Award]) -> str:
         name = ident(group)
@@ -606,6 +612,17 @@ class Generated:
             sim.set_input(name, "ETERNITY", array)
         return sim
 
+    def run_rules(self, sim, as_of: dt.date) -> int:
+        """Eligibility rules alone (no amounts, no groups): every item's ``rule__`` variable,
+        released after counting its matches. Returns the number of (enterprise, item) matches."""
+        period = as_of.isoformat()
+        total = 0
+        for award in self.awards:
+            name = f"rule__{ident(award.code)}"
+            total += int(numpy.count_nonzero(sim.calculate(name, period)))
+            sim.delete_arrays(name)
+        return total
+
     def run(self, sim, as_of: dt.date, *, keep: bool = False, timing: dict | None = None) -> dict[str, numpy.ndarray]:
         """Every group winner and item; returns the sparse results as arrays:
         ``enterprise`` (row), ``item`` (index in ``awards``), ``eligible_amount`` (fen),
@@ -635,8 +652,8 @@ class Generated:
             amounts.append(amount[idx].astype(numpy.int64))
             awarded.append(numpy.ones(len(idx), dtype=bool) if winner is None else winner[idx] == k)
             if not keep:
-                sim.delete_arrays(f"eligible__{name}")
-                sim.delete_arrays(f"amount__{name}")
+                for prefix in ("rule", "amount", "eligible"):
+                    sim.delete_arrays(f"{prefix}__{name}")
             clock["harvest_s"] += time.perf_counter() - t
 
         for group, members in self.groups.items():
