@@ -118,6 +118,7 @@ def worker_ours(args) -> dict:
             if c in pairs.columns]
     pairs.select(keep).write_parquet(args.out)
     summary = result.summary()
+    summary.write_parquet(Path(args.out).with_suffix(".summary.parquet"))
     stats["eligible_total_fen"] = int(summary["eligible_total"].sum())
     stats["awarded_total_fen"] = int(summary["awarded_total"].sum())
     stats["awarded_count"] = int(summary["awarded_count"].sum())
@@ -159,6 +160,7 @@ def worker_ours(args) -> dict:
 
 
 def worker_openfisca(args) -> dict:
+    import numpy
     import polars as pl
     from policy_items import library
     from policy_openfisca import Generated
@@ -209,11 +211,14 @@ def worker_openfisca(args) -> dict:
         stats["rules_only_s"] = time.perf_counter() - t
 
     codes = pl.Series([a.code for a in lib.awards])
+    winner = res["superseded_by"]
     pl.DataFrame({
         "enterprise_id": ids[res["enterprise"]],
         "item_code": codes.gather(res["item"]),
         "eligible_amount": res["eligible_amount"],
         "awarded": res["awarded"],
+        "awarded_amount": numpy.where(res["awarded"], res["eligible_amount"], 0),  # no budgets in this library
+        "superseded_by": codes.gather(numpy.maximum(winner, 0)).set(pl.Series(winner < 0), None),
     }).write_parquet(args.out)
     del sim, res
 
@@ -238,39 +243,54 @@ def worker_openfisca(args) -> dict:
 
 
 def compare(ours_path: str, theirs_path: str, rows_limit: int | None) -> dict:
-    """Full comparison of the two result sets; returns counts and up to 5 examples of each mismatch."""
+    """Full comparison of the two result sets: every eligible (enterprise, item) pair, its
+    eligible amount, whether it is awarded, the awarded amount and the group winner that
+    superseded it; and ours' per-item summary against sums of OpenFisca's pairs. Returns counts
+    and up to 5 examples of each kind of mismatch."""
     import polars as pl
 
     ours = pl.read_parquet(ours_path)
     theirs = pl.read_parquet(theirs_path)
+    summary = pl.read_parquet(str(Path(ours_path).with_suffix(".summary.parquet")))
     if rows_limit is not None:
         ours = ours.filter(pl.col("enterprise_id") <= rows_limit)  # ids are 1..N in row order
     ours = ours.with_columns(awarded=_awarded(ours))
     key = ["enterprise_id", "item_code"]
-    joined = ours.select(*key, "eligible_amount", "awarded").join(
-        theirs.select(*key, "eligible_amount", "awarded"), on=key, how="full", suffix="_of", coalesce=True
-    )
+    values = ["eligible_amount", "awarded", "awarded_amount", "superseded_by"]
+    joined = ours.select(*key, *values).join(theirs.select(*key, *values), on=key, how="full", suffix="_of",
+                                              coalesce=True)
     only_ours = joined.filter(pl.col("eligible_amount_of").is_null())
     only_theirs = joined.filter(pl.col("eligible_amount").is_null())
     both = joined.filter(pl.col("eligible_amount").is_not_null() & pl.col("eligible_amount_of").is_not_null())
-    amount_diff = both.filter(pl.col("eligible_amount") != pl.col("eligible_amount_of"))
-    award_diff = both.filter(pl.col("awarded") != pl.col("awarded_of"))
+    diffs = {
+        "amount_differs": both.filter(pl.col("eligible_amount") != pl.col("eligible_amount_of")),
+        "winner_differs": both.filter((pl.col("awarded") != pl.col("awarded_of"))
+                                      | pl.col("superseded_by").ne_missing(pl.col("superseded_by_of"))),
+        "awarded_amount_differs": both.filter(pl.col("awarded_amount") != pl.col("awarded_amount_of")),
+    }
     out = {
         "pairs_ours": ours.height,
         "pairs_openfisca": theirs.height,
         "only_ours": only_ours.height,
         "only_openfisca": only_theirs.height,
-        "amount_differs": amount_diff.height,
-        "winner_differs": award_diff.height,
+        **{name: frame.height for name, frame in diffs.items()},
         "awarded_pairs": int(both["awarded"].sum() or 0),
         "eligible_fen": int(both["eligible_amount"].sum() or 0),
+        "awarded_fen": int(both["awarded_amount"].sum() or 0),
     }
-    out["equal"] = not (out["only_ours"] or out["only_openfisca"] or out["amount_differs"] or out["winner_differs"])
+    if rows_limit is None:  # ours' summary() covers every enterprise
+        sums = theirs.group_by("item_code").agg(
+            eligible_count=pl.len(), awarded_count=pl.col("awarded").sum().cast(pl.Int64),
+            eligible_total=pl.col("eligible_amount").sum(), awarded_total=pl.col("awarded_amount").sum())
+        cols = ["eligible_count", "awarded_count", "eligible_total", "awarded_total"]
+        check = summary.select("item_code", *cols).join(sums, on="item_code", how="left", suffix="_of").fill_null(0)
+        diffs["summary_differs"] = check.filter(pl.any_horizontal(pl.col(c) != pl.col(f"{c}_of") for c in cols))
+        out["summary_differs"] = diffs["summary_differs"].height
+    out["equal"] = not (out["only_ours"] or out["only_openfisca"] or any(f.height for f in diffs.values()))
     if not out["equal"]:
         out["examples"] = {
             name: frame.head(5).to_dicts()
-            for name, frame in (("only_ours", only_ours), ("only_openfisca", only_theirs),
-                                ("amount_differs", amount_diff), ("winner_differs", award_diff))
+            for name, frame in (("only_ours", only_ours), ("only_openfisca", only_theirs), *diffs.items())
             if frame.height
         }
     return out
@@ -387,7 +407,9 @@ def main(argv=None) -> int:
                   f"{'EQUAL' if c['equal'] else 'DIFFERENT'} — {c['pairs_ours']:,} eligible pairs ours, "
                   f"{c['pairs_openfisca']:,} OpenFisca; {c['awarded_pairs']:,} awarded; "
                   f"only ours {c['only_ours']}, only OpenFisca {c['only_openfisca']}, "
-                  f"amount differs {c['amount_differs']}, winner differs {c['winner_differs']}")
+                  f"amount differs {c['amount_differs']}, winner differs {c['winner_differs']}, "
+                  f"awarded amount differs {c['awarded_amount_differs']}, "
+                  f"per-item summary differs {c.get('summary_differs', 'not checked')}")
             if not c["equal"]:
                 print(json.dumps(c.get("examples"), ensure_ascii=False, indent=1, default=str))
             o, f = report["ours"], report["openfisca"]

@@ -626,13 +626,14 @@ class Generated:
     def run(self, sim, as_of: dt.date, *, keep: bool = False, timing: dict | None = None) -> dict[str, numpy.ndarray]:
         """Every group winner and item; returns the sparse results as arrays:
         ``enterprise`` (row), ``item`` (index in ``awards``), ``eligible_amount`` (fen),
-        ``awarded`` (bool: false where another item of the group won). ``timing`` receives the
+        ``awarded`` (bool: false where another item of the group won), ``superseded_by`` (the
+        winning item's index where not awarded, else -1). ``timing`` receives the
         seconds spent in ``calculate`` and in harvesting (``flatnonzero`` and gathers)."""
         import time
 
         period = as_of.isoformat()
         position = {a.code: i for i, a in enumerate(self.awards)}
-        rows, items, amounts, awarded = [], [], [], []
+        rows, items, amounts, awarded, superseded = [], [], [], [], []
         clock = {"calculate_s": 0.0, "harvest_s": 0.0}
 
         def calculate(name: str) -> numpy.ndarray:
@@ -641,7 +642,7 @@ class Generated:
             clock["calculate_s"] += time.perf_counter() - t
             return out
 
-        def harvest(award: Award, winner: numpy.ndarray | None, k: int) -> None:
+        def harvest(award: Award, winner: numpy.ndarray | None, k: int, members: numpy.ndarray | None) -> None:
             name = ident(award.code)
             eligible = calculate(f"eligible__{name}")
             amount = calculate(f"amount__{name}")
@@ -650,7 +651,13 @@ class Generated:
             rows.append(idx)
             items.append(numpy.full(len(idx), position[award.code], dtype=numpy.int32))
             amounts.append(amount[idx].astype(numpy.int64))
-            awarded.append(numpy.ones(len(idx), dtype=bool) if winner is None else winner[idx] == k)
+            if winner is None:
+                awarded.append(numpy.ones(len(idx), dtype=bool))
+                superseded.append(numpy.full(len(idx), -1, dtype=numpy.int32))
+            else:
+                won = winner[idx]
+                awarded.append(won == k)
+                superseded.append(numpy.where(won == k, -1, members[won]).astype(numpy.int32))
             if not keep:
                 for prefix in ("rule", "amount", "eligible"):
                     sim.delete_arrays(f"{prefix}__{name}")
@@ -658,13 +665,14 @@ class Generated:
 
         for group, members in self.groups.items():
             winner = calculate(f"winner__{ident(group)}")
+            member_items = numpy.array([position[a.code] for a in members], dtype=numpy.int32)
             for k, award in enumerate(members):
-                harvest(award, winner, k)
+                harvest(award, winner, k, member_items)
             if not keep:
                 sim.delete_arrays(f"winner__{ident(group)}")
         for award in self.awards:
             if not award.group:
-                harvest(award, None, 0)
+                harvest(award, None, 0, None)
         if timing is not None:
             timing.update(clock)
 
@@ -676,4 +684,5 @@ class Generated:
             "item": cat(items, numpy.int32),
             "eligible_amount": cat(amounts, numpy.int64),
             "awarded": cat(awarded, bool),
+            "superseded_by": cat(superseded, numpy.int32),  # item index of the group's winner, -1 if awarded
         }
