@@ -155,3 +155,20 @@ def test_match_agrees_with_a_straightforward_evaluator(specs, people, as_of, cod
             assert alone[(1, ex.code)] == (ex.amount, ex.awarded_amount, ex.outcome, ex.superseded_by, counted)
         else:
             assert (1, ex.code) not in alone
+
+
+@settings(max_examples=int(os.environ.get("ENGINE_EXAMPLES", "150")) // 2, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(base=st.lists(rules, min_size=1, max_size=3), people=st.lists(profiles, min_size=1, max_size=12),
+       as_of=st.sampled_from(DATES), negate=st.booleans())
+def test_items_issued_by_many_regions_share_their_common_part(base, people, as_of, negate):
+    """Like a province's library: each measure issued again per region, the rules differing only in the
+    region condition, so the engine combines the shared conditions once (and under not, their F side)."""
+    specs = []
+    for rule in base:
+        for region in ["", *REGIONS]:
+            text = f"({rule})" + (f' and region == "{region}"' if region else "")
+            specs.append((f"not ({text})" if negate else text, "3元", None, None))
+    items = compile_all(specs, [f"I{k:02d}" for k in range(len(specs))])
+    df = PROFILE_SCHEMA.frame(people).with_columns(pl.Series("enterprise_id", range(1, len(people) + 1), dtype=pl.Int64))
+    assert observed(match(df, items, as_of=as_of, parameters=PARAMS)) == reference(people, items, as_of)

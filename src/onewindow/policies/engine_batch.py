@@ -276,29 +276,46 @@ def _frame(batch: Batch, parts: dict[str, list[np.ndarray]], blocks) -> pl.DataF
     df = pl.DataFrame(columns)
     if blocks is None:
         return df
-    # stage j of every pair: its name and amount (-1: the item has no stage j, or it was not counted)
+    return df.with_columns(_stage_lists(items, blocks).alias("stage_amounts"))
+
+
+STAGE = pl.Struct({"stage": pl.Utf8, "amount": pl.Int64})
+
+
+def _stage_lists(items: list[ItemPlan], blocks) -> pl.Series:
+    """Per pair, the list of {stage, amount} counted. Built without nulls inside lists (Polars
+    2.1 takes tens of seconds to concatenate lists of nullable structs): each run of consecutive
+    items with the same number of stages becomes a fixed-width array of structs, reshaped to lists,
+    dropping the stages not counted (amount -1) only where an item has several."""
     names = sorted({stage.name for item in items for stage in item.stages})
-    depth = max((len(items[i].stages) for i, _, _ in blocks), default=0)
-    structs = []
-    for j in range(depth):
-        name_ix, amounts = [], []
-        for i, size, per_stage in blocks:
-            if j < len(per_stage):
-                name_ix.append(np.full(size, names.index(items[i].stages[j].name), np.int32))
-                amounts.append(per_stage[j])
-            else:
-                name_ix.append(np.full(size, len(names), np.int32))
-                amounts.append(np.full(size, -1, np.int64))
-        df = df.with_columns(
-            pl.Series([*names, None], dtype=pl.Utf8).gather(pl.Series(np.concatenate(name_ix))).alias(f"_s{j}"),
-            pl.Series(f"_a{j}", np.concatenate(amounts), dtype=pl.Int64),
-        )
-        structs.append(pl.when(pl.col(f"_a{j}") >= 0).then(pl.struct(stage=pl.col(f"_s{j}"), amount=pl.col(f"_a{j}"))))
-    if structs:
-        stage_col = pl.concat_list(structs).list.drop_nulls()
-    else:
-        stage_col = pl.lit([], pl.List(pl.Struct({"stage": pl.Utf8, "amount": pl.Int64})))
-    return df.with_columns(stage_col.alias("stage_amounts")).select([*columns, "stage_amounts"])
+    name_series = pl.Series(names, dtype=pl.Utf8)
+    segments: list[pl.Series] = []
+    run: list[tuple[int, int, list[np.ndarray]]] = []
+
+    def flush() -> None:
+        if not run:
+            return
+        depth = len(items[run[0][0]].stages)
+        ids = np.concatenate([np.tile(np.array([names.index(s.name) for s in items[i].stages], np.int32), size)
+                              for i, size, _ in run])
+        amounts = np.concatenate([np.column_stack(per).ravel() for _, _, per in run])
+        flat = pl.DataFrame({"stage": name_series.gather(pl.Series(ids)), "amount": pl.Series(amounts, dtype=pl.Int64)})
+        lists = flat.select(pl.struct("stage", "amount")).to_series().reshape((-1, depth)).cast(pl.List(STAGE))
+        if depth > 1:  # a single stage is always counted where the item is eligible
+            lists = lists.list.filter(pl.element().struct.field("amount") >= 0)
+        segments.append(lists)
+        run.clear()
+
+    for block in blocks:
+        if block[1] == 0:
+            continue
+        if run and len(items[run[0][0]].stages) != len(items[block[0]].stages):
+            flush()
+        run.append(block)
+    flush()
+    if not segments:
+        return pl.Series([], dtype=pl.List(STAGE))
+    return pl.concat(segments, rechunk=False)
 
 
 def winners(entries: list[tuple[np.ndarray, np.ndarray]]) -> list[tuple[np.ndarray, np.ndarray]]:

@@ -234,6 +234,9 @@ class Bits:
         self.atom_k = [k for _, k in results]
         self._cache_t: dict[int, np.ndarray] = {}
         self._cache_f: dict[int, np.ndarray] = {}
+        self.chain_order, self.shared_prefixes = plan.chains()
+        self._prefix: dict[tuple, np.ndarray] = {}  # combined prefixes other nodes will reuse
+        self._left: dict[tuple, int] = {}  # … and how many more times
 
     def _prepare(self) -> None:
         numeric, flags, cats, known, sets = set(), set(), set(), set(), set()
@@ -326,7 +329,7 @@ class Bits:
         if kind == "not":
             result = self.f(shape[1])
         else:
-            result = self._combine(np.bitwise_and if kind == "and" else np.bitwise_or, [self.t(c) for c in shape[1]])
+            result = self._chain(ident, "t", np.bitwise_and if kind == "and" else np.bitwise_or, self.t)
         if self.plan.uses[ident] > 1:
             self._cache_t[ident] = result
         return result
@@ -346,17 +349,50 @@ class Bits:
         if kind == "not":
             result = self.t(shape[1])
         else:
-            result = self._combine(np.bitwise_or if kind == "and" else np.bitwise_and, [self.f(c) for c in shape[1]])
+            result = self._chain(ident, "f", np.bitwise_or if kind == "and" else np.bitwise_and, self.f)
         if self.plan.uses[ident] > 1:
             self._cache_f[ident] = result
         return result
 
-    @staticmethod
-    def _combine(op, parts: list[np.ndarray]) -> np.ndarray:
-        acc = op(parts[0], parts[1])
-        for part in parts[2:]:
-            op(acc, part, out=acc)
+    def _chain(self, ident: int, side: str, op, operand) -> np.ndarray:
+        """Combine a node's operands left to right in :meth:`.Plan.chains` order, starting from the
+        longest prefix another node already combined, and keeping prefixes that more nodes will
+        start with (until their last use)."""
+        order = self.chain_order[ident]
+        kind = self.plan.nodes[ident][0]
+        start, acc = 0, None
+        for k in range(len(order) - 1, 1, -1):
+            hit = self._prefix.get((side, kind, order[:k]))
+            if hit is not None:
+                for j in range(2, k + 1):  # this node has used every kept prefix of its own
+                    self._release((side, kind, order[:j]))
+                start, acc = k, hit
+                break
+        if acc is None:
+            start, acc = 1, operand(order[0])
+        shared = True  # acc is an array kept elsewhere: the next operation must not write into it
+        for k in range(start, len(order)):
+            if shared:
+                acc = op(acc, operand(order[k]))
+                shared = False
+            else:
+                op(acc, operand(order[k]), out=acc)
+            if k + 1 < len(order):
+                uses = self.shared_prefixes.get((kind, order[: k + 1]))
+                if uses is not None:
+                    self._prefix[(side, kind, order[: k + 1])] = acc
+                    self._left[(side, kind, order[: k + 1])] = uses - 1
+                    shared = True
         return acc
+
+    def _release(self, key: tuple) -> None:
+        if key not in self._left:
+            return
+        left = self._left[key] - 1
+        if left <= 0:
+            del self._prefix[key], self._left[key]
+        else:
+            self._left[key] = left
 
 
 __all__ = ["FALSE", "TRUE", "Bits", "Columns", "count", "from_indices", "indices", "pack", "test"]

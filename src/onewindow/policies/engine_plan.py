@@ -122,6 +122,7 @@ class Plan:
     _atom_ids: dict[Atom, int] = field(default_factory=dict)
     _node_ids: dict[tuple, int] = field(default_factory=lambda: {("const", True): TRUE, ("const", False): FALSE})
     _order: dict[int, tuple[int, ...]] | None = None
+    _chains: tuple[dict[int, tuple[int, ...]], dict[tuple, int]] | None = None
 
     def atom(self, atom: Atom) -> int:
         index = self._atom_ids.get(atom)
@@ -161,6 +162,28 @@ class Plan:
                 if shape[0] in ("and", "or")
             }
         return self._order
+
+    def chains(self) -> tuple[dict[int, tuple[int, ...]], dict[tuple, int]]:
+        """For the vectorised evaluation: each and/or node's operands ordered most-shared first, and
+        how many nodes begin with each such prefix. Items of one measure issued by many regions
+        differ only in their region atom; ordered this way they share every operand but the last,
+        so the shared part is combined once and each item adds one operation."""
+        if self._chains is None:
+            freq: dict[int, int] = {}
+            for shape in self.nodes:
+                if shape[0] in ("and", "or"):
+                    for child in shape[1]:
+                        freq[child] = freq.get(child, 0) + 1
+            order: dict[int, tuple[int, ...]] = {}
+            prefixes: dict[tuple, int] = {}
+            for ident, shape in enumerate(self.nodes):
+                if shape[0] in ("and", "or"):
+                    chain = order[ident] = tuple(sorted(shape[1], key=lambda c: (-freq[c], c)))
+                    for k in range(2, len(chain)):
+                        key = (shape[0], chain[:k])
+                        prefixes[key] = prefixes.get(key, 0) + 1
+            self._chains = (order, {key: n for key, n in prefixes.items() if n > 1})
+        return self._chains
 
     def fields(self) -> set[str]:
         out: set[str] = set()
