@@ -201,8 +201,9 @@ class Columns:
             flat = s.explode(empty_as_null=False, keep_nulls=False)
             names = list(bit)
             codes = flat.cast(pl.Enum(names), strict=False).to_physical().fill_null(len(names)).to_numpy()
-            lut = np.array([bit[m] for m in names] + [0], np.uint64)
-            out = np.zeros(self.n, np.uint64)
+            dtype = next(t for t in (np.uint8, np.uint16, np.uint32, np.uint64) if np.iinfo(t).bits >= len(names))
+            lut = np.array([bit[m] for m in names] + [0], dtype)
+            out = np.zeros(self.n, dtype)
             nonempty = lengths > 0
             if codes.size:  # OR each row's members together (a duplicate member does no harm)
                 starts = np.cumsum(lengths) - lengths
@@ -227,9 +228,10 @@ class Bits:
         self.cols = Columns(frame, as_of, members)
         self.words = self.cols.words
         self._prepare()
+        self._compared = self._comparisons()
         # atoms are independent: evaluate them in threads (numpy releases the GIL while it works)
         with ThreadPoolExecutor(max_workers=THREADS) as pool:
-            results = list(pool.map(self.evaluate, plan.atoms))
+            results = list(pool.map(self.evaluate, plan.atoms, range(len(plan.atoms))))
         self.atom_t = [t for t, _ in results]
         self.atom_k = [k for _, k in results]
         self._cache_t: dict[int, np.ndarray] = {}
@@ -244,9 +246,7 @@ class Bits:
             if isinstance(atom, General):
                 continue
             known.add(atom.field)
-            if isinstance(atom, Cmp):
-                numeric.add(atom.field)
-            elif isinstance(atom, Cat):
+            if isinstance(atom, Cat):
                 cats.add(atom.field)
             elif isinstance(atom, Has):
                 sets.add(atom.field)
@@ -259,22 +259,35 @@ class Bits:
                     known |= stage.amount.fields
         self.cols.prepare(numeric, flags, cats, known, sets)
 
-    def evaluate(self, atom) -> tuple[np.ndarray, np.ndarray]:
+    def _comparisons(self) -> pl.DataFrame:
+        """Every numeric comparison atom in one Polars ``select`` (run in parallel, no int64 copies
+        of the columns), null read as false; column ``str(index)`` per atom."""
+        exprs = []
+        for index, atom in enumerate(self.plan.atoms):
+            if isinstance(atom, Cmp) and INT64.min <= atom.value <= INT64.max:
+                col = pl.col(atom.field)
+                if self.cols.frame.schema[atom.field] == pl.Date:
+                    col = col.to_physical()
+                hit = col < atom.value if atom.op == "lt" else col == atom.value
+                exprs.append(hit.fill_null(False).alias(str(index)))
+        return self.cols.frame.select(exprs)
+
+    def evaluate(self, atom, index: int) -> tuple[np.ndarray, np.ndarray]:
+        """T and K of the plan's atom number ``index``."""
         cols, words = self.cols, self.words
         if isinstance(atom, Cmp):
             known = cols.known(atom.field)
-            values = cols.numeric(atom.field)
             if atom.value > INT64.max or atom.value < INT64.min:  # beyond any stored value
                 every = atom.op == "lt" and atom.value > 0
                 return (known if every else cols.zeros), known
-            hit = values < atom.value if atom.op == "lt" else values == atom.value
-            return pack(hit, words) & known, known
+            hit = self._compared.get_column(str(index)).to_numpy()
+            return pack(hit, words), known
         if isinstance(atom, Cat):
             return self.categorical(atom), cols.known(atom.field)
         if isinstance(atom, Has):
             mask, bit = cols.mask(atom.field)
             if atom.member in bit:
-                hit = (mask & np.uint64(bit[atom.member])) != 0
+                hit = (mask & mask.dtype.type(bit[atom.member])) != 0
             else:  # past 64 asked-about members of one field: test the lists directly
                 hit = cols.series(atom.field).list.contains(atom.member).fill_null(False).to_numpy()
             return pack(hit, words), cols.known(atom.field)
