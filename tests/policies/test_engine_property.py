@@ -11,6 +11,7 @@ import polars as pl
 from hypothesis import HealthCheck, given, settings, target
 from hypothesis import strategies as st
 
+from onewindow.policies import engine_bits
 from onewindow.policies.engine import compile_item, explain_enterprise, match
 from onewindow.policies.profile import CERTIFICATIONS, FLAGS, PROFILE_SCHEMA, TAX_CREDIT_GRADES
 from onewindow.policies.rules import explain
@@ -122,6 +123,15 @@ def reference(people, items, as_of):
     return {k: tuple(v) for k, v in out.items()}
 
 
+def match_with(df, items, as_of, few):
+    """match(), with text fields compared directly (few = FEW) or always coded (few = 0)."""
+    saved, engine_bits.FEW = engine_bits.FEW, few
+    try:
+        return match(df, items, as_of=as_of, parameters=PARAMS)
+    finally:
+        engine_bits.FEW = saved
+
+
 def observed(result):
     return {(r["enterprise_id"], r["item_code"]): (r["eligible_amount"], r["awarded_amount"], r["outcome"], r["superseded_by"],
                                                    r["stage_amounts"]) for r in result.pairs().to_dicts()}
@@ -130,11 +140,11 @@ def observed(result):
 @settings(max_examples=int(os.environ.get("ENGINE_EXAMPLES", "150")), deadline=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(specs=item_specs, people=st.lists(profiles, min_size=1, max_size=12), as_of=st.sampled_from(DATES),
-       code_order=st.permutations(["B7", "A1", "C3", "A10", "Z", "M5"]))
-def test_match_agrees_with_a_straightforward_evaluator(specs, people, as_of, code_order):
+       code_order=st.permutations(["B7", "A1", "C3", "A10", "Z", "M5"]), few=st.sampled_from([engine_bits.FEW, 0]))
+def test_match_agrees_with_a_straightforward_evaluator(specs, people, as_of, code_order, few):
     items = compile_all(specs, code_order[: len(specs)])
     df = PROFILE_SCHEMA.frame(people).with_columns(pl.Series("enterprise_id", range(1, len(people) + 1), dtype=pl.Int64))
-    result = match(df, items, as_of=as_of, parameters=PARAMS)
+    result = match_with(df, items, as_of, few)
     expected = reference(people, items, as_of)
     target(float(len(expected)), label="eligible pairs")
     target(float(sum(v[2] != "awarded" for v in expected.values())), label="superseded or reduced")
@@ -160,8 +170,8 @@ def test_match_agrees_with_a_straightforward_evaluator(specs, people, as_of, cod
 @settings(max_examples=int(os.environ.get("ENGINE_EXAMPLES", "150")) // 2, deadline=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(base=st.lists(rules, min_size=1, max_size=3), people=st.lists(profiles, min_size=1, max_size=12),
-       as_of=st.sampled_from(DATES), negate=st.booleans())
-def test_items_issued_by_many_regions_share_their_common_part(base, people, as_of, negate):
+       as_of=st.sampled_from(DATES), negate=st.booleans(), few=st.sampled_from([engine_bits.FEW, 0]))
+def test_items_issued_by_many_regions_share_their_common_part(base, people, as_of, negate, few):
     """Like a province's library: each measure issued again per region, the rules differing only in the
     region condition, so the engine combines the shared conditions once (and under not, their F side)."""
     specs = []
@@ -171,4 +181,4 @@ def test_items_issued_by_many_regions_share_their_common_part(base, people, as_o
             specs.append((f"not ({text})" if negate else text, "3元", None, None))
     items = compile_all(specs, [f"I{k:02d}" for k in range(len(specs))])
     df = PROFILE_SCHEMA.frame(people).with_columns(pl.Series("enterprise_id", range(1, len(people) + 1), dtype=pl.Int64))
-    assert observed(match(df, items, as_of=as_of, parameters=PARAMS)) == reference(people, items, as_of)
+    assert observed(match_with(df, items, as_of, few)) == reference(people, items, as_of)

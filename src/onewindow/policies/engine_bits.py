@@ -35,6 +35,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 INT64 = np.iinfo(np.int64)
 MAX_RUNS = 8  # a categorical atom matching more separate runs of codes uses a lookup table
+FEW = 4  # a text field with this many atoms or fewer is compared directly, without coding it
 THREADS = max(1, min(4, os.cpu_count() or 1))  # numpy and Polars release the GIL in their loops
 
 
@@ -242,11 +243,12 @@ class Bits:
 
     def _prepare(self) -> None:
         numeric, flags, cats, known, sets = set(), set(), set(), set(), set()
+        self.direct = self._few_categorical()
         for atom in self.plan.atoms:
             if isinstance(atom, General):
                 continue
             known.add(atom.field)
-            if isinstance(atom, Cat):
+            if isinstance(atom, Cat) and atom.field not in self.direct:
                 cats.add(atom.field)
             elif isinstance(atom, Has):
                 sets.add(atom.field)
@@ -259,11 +261,25 @@ class Bits:
                     known |= stage.amount.fields
         self.cols.prepare(numeric, flags, cats, known, sets)
 
+    def _few_categorical(self) -> set[str]:
+        """Text fields so seldom tested that comparing the strings beats coding the column (a
+        Categorical cast hashes every row; ``tax_credit_grade in {"A", "B"}`` alone does not pay)."""
+        tests: dict[str, int] = {}
+        for atom in self.plan.atoms:
+            if isinstance(atom, Cat):
+                tests[atom.field] = tests.get(atom.field, 0) + 1
+        return {name for name, n in tests.items() if n <= FEW}
+
     def _comparisons(self) -> pl.DataFrame:
-        """Every numeric comparison atom in one Polars ``select`` (run in parallel, no int64 copies
-        of the columns), null read as false; column ``str(index)`` per atom."""
+        """Every numeric comparison atom, and the text atoms of :meth:`_few_categorical` fields, in
+        one Polars ``select`` (run in parallel, no int64 copies of the columns), null read as false;
+        column ``str(index)`` per atom."""
         exprs = []
         for index, atom in enumerate(self.plan.atoms):
+            if isinstance(atom, Cat) and atom.field in self.direct:
+                col = pl.col(atom.field)
+                hit = col.str.starts_with(atom.values) if atom.op == "under" else col.is_in(sorted(atom.values))
+                exprs.append(hit.fill_null(False).alias(str(index)))
             if isinstance(atom, Cmp) and INT64.min <= atom.value <= INT64.max:
                 col = pl.col(atom.field)
                 if self.cols.frame.schema[atom.field] == pl.Date:
@@ -283,6 +299,8 @@ class Bits:
             hit = self._compared.get_column(str(index)).to_numpy()
             return pack(hit, words), known
         if isinstance(atom, Cat):
+            if atom.field in self.direct:
+                return pack(self._compared.get_column(str(index)).to_numpy(), words), cols.known(atom.field)
             return self.categorical(atom), cols.known(atom.field)
         if isinstance(atom, Has):
             mask, bit = cols.mask(atom.field)
