@@ -373,6 +373,7 @@ def main(argv=None) -> int:
         "items": args.items,
         "as_of": args.as_of,
         "machine": f"{platform.machine()} nproc={os.cpu_count()} python={platform.python_version()}",
+        "code": _code_state(),
     }
     tmp = Path(tempfile.mkdtemp(prefix="policy_bench_"))
     try:
@@ -390,7 +391,7 @@ def main(argv=None) -> int:
         report["grouped_items"] = sum(len(v) for v in lib.groups.values())
         print(f"{args.enterprises:,} enterprises generated in {report['generate_s']:.1f} s "
               f"({_mb(report['frame_bytes'])} in Polars); {len(lib.awards)} items, {len(lib.groups)} groups; "
-              f"as of {args.as_of}; load average {report['loadavg_start'][0]:.2f}", flush=True)
+              f"as of {args.as_of}; load average {report['loadavg_start'][0]:.2f}; code {report['code']}", flush=True)
 
         if not args.skip_ours:
             report["ours"] = _run_worker("ours", args, frame, tmp / "ours.parquet")
@@ -431,6 +432,19 @@ def main(argv=None) -> int:
         return 0 if ok else 1
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _code_state() -> str:
+    """The commit measured, and any uncommitted change to the engine's package (shared checkout)."""
+    def git(*cmd: str) -> str:
+        try:
+            return subprocess.run(["git", *cmd], cwd=HERE, capture_output=True, text=True, check=False).stdout.rstrip()
+        except OSError:
+            return ""
+
+    head = git("rev-parse", "--short", "HEAD").strip() or "unknown"
+    dirty = git("status", "--porcelain", "--", "../src/onewindow/policies").splitlines()
+    return head + (f" + uncommitted: {', '.join(line[3:] for line in dirty)}" if dirty else "")
 
 
 def _print_side(name: str, s: dict) -> None:
