@@ -36,6 +36,7 @@ if TYPE_CHECKING:  # pragma: no cover
 OUTCOMES = ["awarded", "superseded", "budget_reduced"]
 AWARDED, SUPERSEDED, REDUCED = 0, 1, 2
 SAFE = 2**62  # products below this fit in int64 with room to spare
+KEEP_BYTES = 256 * 2**20
 
 # --- compiled plans, cached per (items, date, parameters) -------------------------------------
 
@@ -81,9 +82,9 @@ def units(plan: Plan) -> list[list[int]]:
 
 @dataclass
 class Rows:
-    """One item's eligible rows. ``constant``: every eligible row's amount (then ``rows`` and
-    ``amounts`` are only filled in detail); otherwise ``rows`` ascending with their ``amounts``,
-    and in detail ``stages``: per stage the amount counted at each row, -1 where not counted."""
+    """One item's eligible rows. ``constant``: every eligible row's amount (then ``rows``,
+    ``amounts`` and ``stages`` are only filled in detail); otherwise ``rows`` ascending with their
+    ``amounts`` and ``stages``: per stage the amount counted at each row, -1 where not counted."""
 
     eligible: np.ndarray
     constant: int | None
@@ -108,10 +109,17 @@ class Batch:
         self.words = self.bits.words
         self.units = units(plan)
         self.summaries = [Summary() for _ in plan.items]
+        # rows of items whose amounts vary (formulas, stages), kept from run() for pairs() within a
+        # memory budget: their formulas are the costly part to recompute
+        self._kept: dict[int, Rows] = {}
+        self._kept_bytes = 0
 
     # --- one item ---------------------------------------------------------------------------
 
     def rows(self, i: int, detail: bool = False) -> Rows:
+        kept = self._kept.get(i)
+        if kept is not None:
+            return kept
         item = self.plan.items[i]
         rule = self.bits.t(item.rule)
         constant = item.constant
@@ -141,7 +149,11 @@ class Batch:
             keep = amounts > 0
             rows, amounts, per = rows[keep], amounts[keep], [p[keep] for p in per]
             eligible = from_indices(rows, self.words)
-        return Rows(eligible, None, rows, amounts, per if detail else None)
+        out = Rows(eligible, None, rows, amounts, per)
+        size = eligible.nbytes + rows.nbytes + amounts.nbytes + sum(p.nbytes for p in per)
+        if self._kept_bytes + size <= KEEP_BYTES:
+            self._kept[i], self._kept_bytes = out, self._kept_bytes + size
+        return out
 
     def formula_rows(self, item: ItemPlan, candidates: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]]:
         per = []
