@@ -117,12 +117,13 @@ class ItemPlan:
 class Plan:
     atoms: list[Atom] = field(default_factory=list)
     nodes: list[tuple] = field(default_factory=lambda: [("const", True), ("const", False)])
-    uses: list[int] = field(default_factory=lambda: [0, 0])  # how many parents/items use each node
+    uses: list[int] = field(default_factory=list)  # parents and items using each node (set by finish)
     items: list[ItemPlan] = field(default_factory=list)
     _atom_ids: dict[Atom, int] = field(default_factory=dict)
     _node_ids: dict[tuple, int] = field(default_factory=lambda: {("const", True): TRUE, ("const", False): FALSE})
     _order: dict[int, tuple[int, ...]] | None = None
     _chains: tuple[dict[int, tuple[int, ...]], dict[tuple, int]] | None = None
+    reached: set[int] = field(default_factory=set)
 
     def atom(self, atom: Atom) -> int:
         index = self._atom_ids.get(atom)
@@ -136,14 +137,31 @@ class Plan:
         if ident is None:
             ident = self._node_ids[shape] = len(self.nodes)
             self.nodes.append(shape)
-            self.uses.append(0)
-            for child in _children(shape):
-                self.uses[child] += 1
         return ident
 
-    def use(self, ident: int) -> int:
-        self.uses[ident] += 1
-        return ident
+    def finish(self) -> None:
+        """Count each node's users among the nodes the items actually reach: lowering interns some
+        nodes it then flattens away (``(a and b) and c`` is one ``and``), which must not count."""
+        self.uses = [0] * len(self.nodes)
+        stack = []
+        for item in self.items:
+            for root in (item.rule, *(stage.when for stage in item.stages)):
+                self.uses[root] += 1
+                stack.append(root)
+        seen: set[int] = set()
+        while stack:
+            ident = stack.pop()
+            if ident in seen:
+                continue
+            seen.add(ident)
+            for child in _children(self.nodes[ident]):
+                self.uses[child] += 1
+                stack.append(child)
+        self.reached = seen
+
+    def junctions(self):
+        """The reachable and/or nodes: (id, shape)."""
+        return ((ident, self.nodes[ident]) for ident in sorted(self.reached) if self.nodes[ident][0] in ("and", "or"))
 
     def order(self) -> dict[int, tuple[int, ...]]:
         """For each and/or node, its operands in the order a per-enterprise evaluation should try
@@ -156,11 +174,7 @@ class Plan:
                 shape = self.nodes[ident]
                 return (rank[type(self.atoms[shape[1]])] if shape[0] == "atom" else 6, ident)
 
-            self._order = {
-                ident: tuple(sorted(shape[1], key=key))
-                for ident, shape in enumerate(self.nodes)
-                if shape[0] in ("and", "or")
-            }
+            self._order = {ident: tuple(sorted(shape[1], key=key)) for ident, shape in self.junctions()}
         return self._order
 
     def chains(self) -> tuple[dict[int, tuple[int, ...]], dict[tuple, int]]:
@@ -170,30 +184,18 @@ class Plan:
         so the shared part is combined once and each item adds one operation."""
         if self._chains is None:
             freq: dict[int, int] = {}
-            for shape in self.nodes:
-                if shape[0] in ("and", "or"):
-                    for child in shape[1]:
-                        freq[child] = freq.get(child, 0) + 1
+            for _, shape in self.junctions():
+                for child in shape[1]:
+                    freq[child] = freq.get(child, 0) + 1
             order: dict[int, tuple[int, ...]] = {}
             prefixes: dict[tuple, int] = {}
-            for ident, shape in enumerate(self.nodes):
-                if shape[0] in ("and", "or"):
-                    chain = order[ident] = tuple(sorted(shape[1], key=lambda c: (-freq[c], c)))
-                    for k in range(2, len(chain)):
-                        key = (shape[0], chain[:k])
-                        prefixes[key] = prefixes.get(key, 0) + 1
+            for ident, shape in self.junctions():
+                chain = order[ident] = tuple(sorted(shape[1], key=lambda c: (-freq[c], c)))
+                for k in range(2, len(chain)):
+                    key = (shape[0], chain[:k])
+                    prefixes[key] = prefixes.get(key, 0) + 1
             self._chains = (order, {key: n for key, n in prefixes.items() if n > 1})
         return self._chains
-
-    def fields(self) -> set[str]:
-        out: set[str] = set()
-        for atom in self.atoms:
-            out |= atom.fields if isinstance(atom, General) else {atom.field}
-        for item in self.items:
-            for stage in item.stages:
-                if stage.fixed is None:
-                    out |= set(stage.amount.fields)
-        return out
 
 
 def _children(shape: tuple) -> tuple[int, ...]:
@@ -210,12 +212,13 @@ def build(items: Sequence[ItemSpec], as_of: dt.date, parameters: Parameters) -> 
     plan = Plan()
     lower = _Lower(plan, as_of, parameters)
     for item in items:
-        rule = plan.use(lower.node(item.rule.node))
+        rule = lower.node(item.rule.node)
         stages = [
-            StagePlan(s.name, plan.use(lower.node(s.when.node)) if s.when is not None else TRUE, s.amount.fixed, s.amount)
+            StagePlan(s.name, lower.node(s.when.node) if s.when is not None else TRUE, s.amount.fixed, s.amount)
             for s in item.stages
         ]
         plan.items.append(ItemPlan(item.code, rule, stages, item.group, item.budget_fen))
+    plan.finish()
     return plan
 
 
