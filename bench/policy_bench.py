@@ -464,7 +464,12 @@ def _print_side(name: str, s: dict) -> None:
     if "rules_only_s" in s:
         parts.append(f"rules alone (no amounts, no groups; fresh simulation): {s['rules_only_s']:.2f} s, "
                      f"{s['rules_only_matches']:,} matches")
-    parts.append(f"peak {_mb(s['peak_rss'])} (input {_mb(s['input_rss'])}, over input {_mb(s['peak_rss'] - s['input_rss'])})")
+    if "match_peak_rss" in s:
+        parts.append(f"peak after match {_mb(s['match_peak_rss'])} (input {_mb(s['input_rss'])}, over input "
+                     f"{_mb(s['match_peak_rss'] - s['input_rss'])}); after pairs() {_mb(s['peak_rss'])}")
+    else:
+        parts.append(f"peak {_mb(s['peak_rss'])} (input {_mb(s['input_rss'])}, over input "
+                     f"{_mb(s['peak_rss'] - s['input_rss'])})")
     parts.append(f"eligible pairs {s['pairs']:,}")
     if "explain_ms" in s:
         e, r = s["explain_ms"], s["explain_reasons_ms"]
