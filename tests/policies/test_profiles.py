@@ -77,6 +77,7 @@ def test_snapshot_maps_the_registries_and_keeps_unknown_apart_from_zero(registry
     assert snapshot.path.startswith(str(tmp_path)) and snapshot.path.endswith(".parquet")
     assert profiles.latest_snapshot(registry).id == snapshot.id
     assert profiles.snapshot_as_of(snapshot) == AS_OF
+    assert snapshot.source_changed_at == at(AS_OF + timedelta(days=30))  # the newest registry change (a repair)
 
     frame = profiles.load_snapshot(snapshot)
     assert frame.schema == profiles.SNAPSHOT_SCHEMA
@@ -166,6 +167,12 @@ def test_refresh_for_another_date_or_without_a_snapshot_builds_in_full(registry,
     moved = profiles.refresh_snapshot(registry, as_of=AS_OF + timedelta(days=1))
     assert moved.kind == "full" and profiles.snapshot_as_of(moved) == AS_OF + timedelta(days=1)
     assert moved.path.startswith(str(tmp_path))  # next to the earlier snapshot
+    # a snapshot written for another profile schema is not patched but rebuilt
+    later = AS_OF + timedelta(days=1)
+    pl.DataFrame({"enterprise_id": [1]}).write_parquet(moved.path, metadata={"onewindow.as_of": later.isoformat()})
+    assert profiles.snapshot_as_of(moved) == later
+    rebuilt = profiles.refresh_snapshot(registry, as_of=later)
+    assert rebuilt.kind == "full" and rebuilt.enterprise_count == 5
 
 
 def test_empty_inputs_and_bad_input(registry, tmp_path):

@@ -120,6 +120,13 @@ def _name(kind: str, code: str, region: str, trade: str, owner: str, capital_fen
     return f"{prefix}{trade}{cls.firm_word}{'股份有限公司' if kind == '股份有限公司' else '有限公司'}"
 
 
+def _another_trade(rng: np.random.Generator) -> str:
+    """A 字号 after a clash: mostly three characters, which leaves ~100,000 per industry word and place."""
+    first = TRADE_FIRST[rng.integers(len(TRADE_FIRST))]
+    seconds = TRADE_SECOND[rng.integers(len(TRADE_SECOND))] + TRADE_SECOND[rng.integers(len(TRADE_SECOND))]
+    return first + (seconds if rng.random() < 0.8 else seconds[0])
+
+
 def demo_enterprises(count: int = COUNT, *, seed: int = SEED, as_of: date = AS_OF,
                      registry: Mapping[str, str] | None = None) -> DemoEnterprises:
     """Registry rows for ``count`` generated enterprises and their credit records. ``registry`` maps the
@@ -150,20 +157,20 @@ def demo_enterprises(count: int = COUNT, *, seed: int = SEED, as_of: date = AS_O
     for i, p in enumerate(frame.iter_rows(named=True)):
         kind, uscc = kinds[i], codes[i]
         region, established, male = p["region"], p["established_on"], draws["male"][i] < 0.7
-        retry = None
-        first, second, surname = pick["first"][i], pick["second"][i], surnames[pick["surname"][i]]
-        while True:  # a name nobody else in the registry has
-            trade = TRADE_FIRST[first] + TRADE_SECOND[second]
-            owner = trade if draws["owner"][i] < 0.4 else f"老{surname}" if draws["style"][i] < 0.5 else f"{surname}记"
+        surname = surnames[pick["surname"][i]]
+        trade = TRADE_FIRST[pick["first"][i]] + TRADE_SECOND[pick["second"][i]]
+        use_trade = draws["owner"][i] < 0.4
+        for attempt in range(1000):  # a name nobody else in the registry has
+            owner = trade if use_trade else f"老{surname}" if draws["style"][i] < 0.5 else f"{surname}记"
             if region in TOWNS and kind == "个体工商户":
                 owner = TOWNS[region][pick["town"][i] % len(TOWNS[region])] + owner
             name = _name(kind, p["industry"], region, trade, owner, p["registered_capital"], draws["type"][i])
             if name not in names:
                 names.add(name)
                 break
-            retry = retry or np.random.default_rng([seed, i])
-            first, second = retry.integers(len(TRADE_FIRST)), retry.integers(len(TRADE_SECOND))
-            draws["owner"][i] = 0.0  # a shop falls back to a 字号 too
+            trade, use_trade = _another_trade(np.random.default_rng([seed, i, attempt])), True
+        else:
+            raise RuntimeError(f"第 {i + 1} 家演示企业找不到未被占用的名称")
         born = min(established - timedelta(days=22 * 365 + int(pick["age"][i])), as_of - timedelta(days=18 * 366))
         seq = int(pick["seq"][i])
         while True:

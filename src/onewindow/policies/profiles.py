@@ -54,11 +54,13 @@ SNAPSHOT_SCHEMA = pl.Schema({**DISPLAY_COLUMNS, **PROFILE_SCHEMA.polars_schema()
 # looks this far behind the previous read so a transaction that was still open then is not missed.
 COMMIT_MARGIN = timedelta(minutes=10)
 ID_CHUNK = 5_000  # ids per IN (...) list: well under SQLite's bound-parameter limit
-FETCH_ROWS = 50_000  # rows turned into a frame at a time, so memory stays flat at any size
+FETCH_ROWS = 50_000  # rows turned into Python objects and a frame at a time
 
-_RAW_COLUMNS = (  # (result column, Polars type as read); JSON sets come back as their text
+# (result column, Polars type as read). Dates and JSON sets come back as text and are parsed by Polars:
+# per-row conversion in the driver would cost more than the query at 370,000 rows.
+_RAW_COLUMNS = (
     ("enterprise_id", pl.Int64), ("uscc", pl.Utf8), ("name", pl.Utf8), ("entity_type", pl.Utf8),
-    ("industry", pl.Utf8), ("region", pl.Utf8), ("registered_capital", pl.Int64), ("established_on", pl.Date),
+    ("industry", pl.Utf8), ("region", pl.Utf8), ("registered_capital", pl.Int64), ("established_on", pl.Utf8),
     ("employees", pl.Int64), ("tax_paid", pl.Int64), ("tax_credit_grade", pl.Utf8), ("certifications", pl.Utf8),
     ("flags", pl.Utf8), ("revenue", pl.Int64), ("unemployment_insurance_paid", pl.Int64), ("layoffs", pl.Int64),
     ("graduates_hired", pl.Int64), ("rd_expense", pl.Int64), ("violations", pl.Int64), ("credit_serious", pl.Int64),
@@ -98,7 +100,7 @@ def _select(as_of: date) -> Select:
     e = Enterprise
     return (
         select(e.id, e.uscc, e.name, e.entity_type, e.industry_code, e.region_code, e.registered_capital_fen,
-               e.established_on, e.insured_employees, e.tax_paid_fen, e.tax_credit_grade,
+               cast(e.established_on, Text), e.insured_employees, e.tax_paid_fen, e.tax_credit_grade,
                cast(e.certifications, Text), cast(e.stats_flags, Text), e.revenue_fen,
                e.unemployment_insurance_fen, e.layoffs, e.graduates_hired, e.rd_expense_fen,
                func.coalesce(credit.c.violations, 0), func.coalesce(credit.c.serious, 0))
@@ -110,17 +112,22 @@ def _select(as_of: date) -> Select:
 
 def _read(session: Session, statements: Iterable[Select]) -> pl.DataFrame:
     raw_schema = pl.Schema(dict(_RAW_COLUMNS))
+    connection = session.connection()  # Core rows: no ORM bookkeeping per row
     frames = []
     for stmt in statements:
-        result = session.execute(stmt.execution_options(yield_per=FETCH_ROWS))
-        for rows in result.partitions():
-            frames.append(pl.DataFrame([tuple(row) for row in rows], schema=raw_schema, orient="row"))
+        # A plain client-side cursor: with a server-side one (yield_per) PostgreSQL plans for the first
+        # rows, which right after a bulk load made this join take minutes. Python objects are still
+        # made one partition at a time.
+        result = connection.execute(stmt)
+        for rows in result.partitions(FETCH_ROWS):
+            frames.append(pl.DataFrame(rows, schema=raw_schema, orient="row"))
     raw = pl.concat(frames) if frames else raw_schema.to_frame()
     return _to_profiles(raw)
 
 
 def _set(column: str) -> pl.Expr:
-    return pl.col(column).str.json_decode(pl.List(pl.Utf8)).fill_null(pl.lit([], dtype=pl.List(pl.Utf8)))
+    return (pl.col(column).str.json_decode(pl.List(pl.Utf8)).fill_null(pl.lit([], dtype=pl.List(pl.Utf8)))
+            .list.unique().list.sort())
 
 
 def _to_profiles(raw: pl.DataFrame) -> pl.DataFrame:
@@ -129,13 +136,24 @@ def _to_profiles(raw: pl.DataFrame) -> pl.DataFrame:
         pl.when(entity == "个体工商户").then(pl.lit("个体工商户")),
         pl.when(entity.str.contains("外商|外资|港澳台")).then(pl.lit("外资")),
     ).list.drop_nulls()
+    # Enterprises share few distinct sets, so each distinct JSON text (with the entity type, for flags)
+    # is decoded once and joined back.
+    certifications = (raw.select(pl.col("certifications").alias("certs_json")).unique()
+                      .with_columns(_set("certs_json").alias("certifications")))
+    flags = (raw.select(pl.col("flags").alias("flags_json"), "entity_type").unique()
+             .with_columns(pl.concat_list(_set("flags_json"), derived).list.unique().list.sort().alias("flags")))
     grade = pl.col("tax_credit_grade").str.strip_chars().str.to_uppercase()
-    return raw.with_columns(
-        pl.when(grade.is_in(TAX_CREDIT_GRADES)).then(grade).alias("tax_credit_grade"),  # anything else: unknown
-        _set("certifications").list.unique().list.sort(),
-        pl.concat_list(_set("flags"), derived).list.unique().list.sort().alias("flags"),
-        (pl.col("credit_serious") > 0).alias("credit_serious"),
-    ).select(pl.col(name).cast(dtype) for name, dtype in SNAPSHOT_SCHEMA.items())
+    return (
+        raw.rename({"certifications": "certs_json", "flags": "flags_json"})
+        .join(certifications, on="certs_json", how="left", nulls_equal=True, maintain_order="left")
+        .join(flags, on=["flags_json", "entity_type"], how="left", nulls_equal=True, maintain_order="left")
+        .with_columns(
+            pl.when(grade.is_in(TAX_CREDIT_GRADES)).then(grade).alias("tax_credit_grade"),  # anything else: unknown
+            pl.col("established_on").str.slice(0, 10).str.to_date("%Y-%m-%d"),
+            (pl.col("credit_serious") > 0).alias("credit_serious"),
+        )
+        .select(pl.col(name).cast(dtype) for name, dtype in SNAPSHOT_SCHEMA.items())
+    )
 
 
 def profiles_for(session: Session, *, enterprise_ids: Sequence[int], as_of: date) -> pl.DataFrame:
@@ -167,14 +185,14 @@ def _newest_change(session: Session) -> datetime | None:
 
 
 def _write(session: Session, frame: pl.DataFrame, *, as_of: date, kind: str, started: datetime,
-           directory: Path | None) -> ProfileSnapshot:
+           newest: datetime | None, directory: Path | None) -> ProfileSnapshot:
     folder = Path(directory) if directory is not None else get_settings().profile_snapshot_dir
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"profiles-{as_of:%Y%m%d}-{started:%Y%m%dT%H%M%S%f}-{kind}.parquet"
     partial = path.with_suffix(".parquet.partial")
     frame.write_parquet(partial, metadata={"onewindow.as_of": as_of.isoformat(), "onewindow.kind": kind})
     os.replace(partial, path)  # readers never see a half-written file
-    snapshot = ProfileSnapshot(path=str(path.resolve()), built_at=started, source_changed_at=_newest_change(session),
+    snapshot = ProfileSnapshot(path=str(path.resolve()), built_at=started, source_changed_at=newest,
                                enterprise_count=frame.height, kind=kind)
     session.add(snapshot)
     session.flush()
@@ -184,9 +202,9 @@ def _write(session: Session, frame: pl.DataFrame, *, as_of: date, kind: str, sta
 def build_snapshot(session: Session, *, as_of: date, directory: Path | None = None) -> ProfileSnapshot:
     """Read every enterprise in business and write a full snapshot (``kind`` "full"). ``built_at`` is
     when the read began, which is what the next incremental refresh starts from."""
-    started = datetime.now(UTC)
+    started, newest = datetime.now(UTC), _newest_change(session)
     return _write(session, _read(session, [_select(as_of)]), as_of=as_of, kind="full", started=started,
-                  directory=directory)
+                  newest=newest, directory=directory)
 
 
 def refresh_snapshot(session: Session, *, as_of: date, directory: Path | None = None) -> ProfileSnapshot:
@@ -197,14 +215,19 @@ def refresh_snapshot(session: Session, *, as_of: date, directory: Path | None = 
     base = latest_snapshot(session)
     if directory is None and base is not None:
         directory = Path(base.path).parent  # snapshots stay together
-    if base is None or not Path(base.path).exists() or snapshot_as_of(base) != as_of:
+    if base is None or snapshot_as_of(base) != as_of:
         return build_snapshot(session, as_of=as_of, directory=directory)
-    started = datetime.now(UTC)
+    try:
+        earlier = load_snapshot(base)
+    except SnapshotError:  # written for an older profile schema: start again
+        return build_snapshot(session, as_of=as_of, directory=directory)
+    started, newest = datetime.now(UTC), _newest_change(session)
     changed = changed_enterprise_ids(session, since=base.built_at - COMMIT_MARGIN)
-    kept = load_snapshot(base).filter(~pl.col("enterprise_id").is_in(changed))
+    kept = earlier.filter(~pl.col("enterprise_id").is_in(changed))
     fresh = profiles_for(session, enterprise_ids=changed, as_of=as_of)
     frame = pl.concat([kept, fresh]).sort("enterprise_id")
-    return _write(session, frame, as_of=as_of, kind="incremental", started=started, directory=directory)
+    return _write(session, frame, as_of=as_of, kind="incremental", started=started, newest=newest,
+                  directory=directory)
 
 
 def latest_snapshot(session: Session) -> ProfileSnapshot | None:
