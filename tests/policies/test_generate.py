@@ -5,7 +5,7 @@ import datetime as dt
 import polars as pl
 import pytest
 
-from onewindow.policies import industries
+from onewindow.policies import generate, industries
 from onewindow.policies.generate import (
     CLASSES_BY_CODE,
     DEMO_REGIONS,
@@ -36,6 +36,14 @@ def test_schema_is_exactly_the_profile_schema():
     assert df["enterprise_id"].to_list() == list(range(1, 1_001))
     empty = profiles(0, seed=1, as_of=AS_OF)
     assert empty.height == 0 and empty.schema == df.schema
+
+
+def test_generated_in_blocks_with_contiguous_ids(monkeypatch):
+    monkeypatch.setattr(generate, "BLOCK", 1_000)
+    df = profiles(2_500, seed=5, as_of=AS_OF)
+    assert df.n_chunks() == 3 and df["enterprise_id"].to_list() == list(range(1, 2_501))
+    assert df.equals(profiles(2_500, seed=5, as_of=AS_OF))
+    assert not df[:1_000].drop("enterprise_id").equals(df[1_000:2_000].drop("enterprise_id"))  # own streams
 
 
 def test_same_seed_same_frame_other_seed_other_frame():

@@ -228,6 +228,7 @@ _FLAG_ORDER = tuple(sorted(FLAGS))
 _CERT_ORDER = tuple(sorted(CERTIFICATIONS))
 _SECTIONS = tuple(sorted(set(FIRM_SECTIONS) | set(SHOP_SECTIONS)))
 _EPOCH = date(1970, 1, 1)
+BLOCK = 250_000  # rows generated at a time
 
 
 def _class_probabilities(sections: Mapping[str, float], weight: str) -> np.ndarray:
@@ -287,14 +288,24 @@ def profiles(n: int, *, seed: int, as_of: date, regions: Sequence[str] | None = 
         if not region_codes:
             raise ValueError("地区代码列表不能为空")
         region_p = np.full(len(region_codes), 1.0)
-    rng = np.random.default_rng(seed)
+    schema = {"enterprise_id": pl.Int64, **PROFILE_SCHEMA.polars_schema()}
+    if n == 0:
+        return pl.Schema(schema).to_frame()
+    # Blocks with their own random streams keep the numpy temporaries small: peak memory is the result
+    # plus one block's working set, whatever n is. The frame keeps one chunk per block (no copy).
+    blocks = [_block(np.random.default_rng([seed, b]), start, min(BLOCK, n - start), as_of, region_codes,
+                     region_p / region_p.sum(), schema) for b, start in enumerate(range(0, n, BLOCK))]
+    return pl.concat(blocks, rechunk=False)
 
+
+def _block(rng: np.random.Generator, start: int, n: int, as_of: date, region_codes: list[str],
+           region_p: np.ndarray, schema: Mapping[str, Any]) -> pl.DataFrame:
     shop = rng.random(n) < SHOP_SHARE
     firm = ~shop
     cls = np.empty(n, dtype=np.int64)
     cls[shop] = _pick(rng, _SHOP_P, int(shop.sum()))
     cls[firm] = _pick(rng, _FIRM_P, int(firm.sum()))
-    region = _pick(rng, region_p / region_p.sum(), n)
+    region = _pick(rng, region_p, n)
     size = rng.standard_normal(n)  # one latent size per entity: capital, staff, revenue and tax move together
 
     # Insured employees: most shops have none, nor do over a quarter of companies (shells, family firms).
@@ -346,7 +357,7 @@ def profiles(n: int, *, seed: int, as_of: date, regions: Sequence[str] | None = 
         return pl.Series(rng.random(n) < share)
 
     columns = {
-        "enterprise_id": pl.Series(np.arange(1, n + 1, dtype=np.int64)),
+        "enterprise_id": pl.Series(np.arange(start + 1, start + n + 1, dtype=np.int64)),
         "industry": pl.Series([c.code for c in INDUSTRY_CLASSES]).gather(cls),
         "region": pl.Series(region_codes).gather(region),
         "registered_capital": pl.Series(_fen(capital)),
@@ -364,7 +375,6 @@ def profiles(n: int, *, seed: int, as_of: date, regions: Sequence[str] | None = 
         "graduates_hired": pl.Series(graduates.astype(np.int64)).set(unknown(0.05), None),
         "rd_expense": pl.Series(_fen(rd_expense)).set(unknown(0.06), None),
     }
-    schema = {"enterprise_id": pl.Int64, **PROFILE_SCHEMA.polars_schema()}
     return pl.DataFrame({name: columns[name].alias(name) for name in schema}).cast(schema)
 
 
