@@ -45,6 +45,19 @@ def licence_key_file(tmp_path_factory):
     mp.undo()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def profile_snapshot_dir(tmp_path_factory):
+    """Policy matching writes its Parquet snapshots to a throwaway directory, never the instance's var/."""
+    from onewindow.config import get_settings
+
+    mp = pytest.MonkeyPatch()
+    mp.setenv("ONEWINDOW_PROFILE_SNAPSHOT_DIR", str(tmp_path_factory.mktemp("profile-snapshots")))
+    get_settings.cache_clear()
+    yield
+    mp.undo()
+    get_settings.cache_clear()
+
+
 @pytest.fixture(scope="session")
 def engine(worker_id):
     eng = make_engine(_database_url(worker_id))

@@ -251,16 +251,28 @@ def demo(load_only: bool = typer.Option(False, "--load-only", help="只加载数
 
 
 def _periodic_once() -> str:
-    """One round of periodic work: the time-limit sweep (leased) and delivery of queued notifications."""
+    """One round of periodic work: the time-limit sweep, settling award applications, incremental policy
+    matching (each leased) and delivery of queued notifications."""
     from onewindow.cases import service as cases
     from onewindow.common import outbox
+    from onewindow.common.errors import DomainError
+    from onewindow.common.security import SYSTEM
     from onewindow.db import for_writing, session_scope
+    from onewindow.policies import applying, matching
 
     with session_scope() as session:
         report = cases.sweep(for_writing(session))
+    with session_scope() as session:  # approved award applications go into the ledger
+        settled = applying.settle_completed_applications(for_writing(session))
+    try:  # 政策找企业 on every data change: only the enterprises whose registry data changed
+        with session_scope() as session:
+            run = matching.changed_since_last_run(for_writing(session), actor=SYSTEM)
+        matched = f"政策匹配 {run.enterprise_count} 家企业" if run else "政策匹配：无数据变化"
+    except DomainError as exc:  # another process holds the matching lease
+        matched = f"政策匹配未运行：{exc}"
     with session_scope() as session:
         sent = outbox.deliver_pending(for_writing(session))
-    return f"{report.summary()}；发送通知 {sent} 条"
+    return f"{report.summary()}；奖补兑现结算 {settled or 0} 件；{matched}；发送通知 {sent} 条"
 
 
 @app.command("sweep")

@@ -199,3 +199,19 @@ def test_two_applications_started_at_once_make_one(live):
     with session_scope(engine) as s:
         assert s.scalar(select(func.count()).select_from(Application).where(
             Application.target_code == "T-KJ-0101")) == 1
+
+
+def test_the_award_stays_locked_after_the_window_sends_the_application_back(session, gq):
+    w = gq
+    app = start(session, w)
+    cases.save_form(session, actor=w.applicant, application_id=app.id, form_data={"bank_account": "6222000011112222"})
+    cases.submit(session, actor=w.applicant, application_id=app.id)
+    cases.send_notice(session, actor=w.clerk, application_id=app.id, items=["银行账户开户许可证不清晰"])
+    session.commit()
+    assert app.status == "returned"
+    with pytest.raises(ValidationFailed) as e:  # the refresh on resubmission re-reads the registries only
+        cases.save_form(session, actor=w.applicant, application_id=app.id, form_data={"award_amount": "900000.00"})
+    assert e.value.details[0].field == "form.award_amount"
+    cases.submit(session, actor=w.applicant, application_id=app.id)
+    assert app.form_data["award_amount"] == "100000.00"
+    assert "award_amount" in app.prefilled["fields"]

@@ -105,7 +105,10 @@ def _refresh_shared(session: Session, app: Application, actor: Principal) -> Non
     form = dict(app.form_data or {})
     form.update({k: v for k, v in values.items() if v not in (None, "")})
     app.form_data = form
-    app.prefilled = {"fields": {k: sources[k] for k in values if values[k] not in (None, "")},
+    # Fields locked by whoever started the application (an award's terms) stay locked on every refresh;
+    # only the registry-backed ones are re-read.
+    kept = {k: src for k, src in ((app.prefilled or {}).get("fields") or {}).items() if k not in sources}
+    app.prefilled = {"fields": {**kept, **{k: sources[k] for k in values if values[k] not in (None, "")}},
                      "materials": materials}
     app.checks = [{"name": c.name, "passed": c.passed, "detail": c.detail} for c in checks]
 

@@ -66,11 +66,15 @@ class DemoReport:
     bundles: int = 0
     accounts: list[tuple[str, str, str]] = field(default_factory=list)
     registries: dict[str, int] = field(default_factory=dict)
+    policies: int = 0
+    award_items: int = 0
+    matched_enterprises: int = 0
 
     def summary(self) -> str:
         return (f"示范市已就绪：部门 {self.departments} 个，现行事项 {self.items} 个，一件事 {self.bundles} 个，"
                 f"登记企业 {self.registries.get('enterprises', 0)} 家，人口 {self.registries.get('persons', 0)} 人，"
-                f"存量电子证照 {self.registries.get('licences', 0)} 份。")
+                f"存量电子证照 {self.registries.get('licences', 0)} 份；惠企政策 {self.policies} 件、"
+                f"奖补事项 {self.award_items} 项，可享政策的企业 {self.matched_enterprises} 家。")
 
 
 def load_demo(session: Session) -> DemoReport:
@@ -89,10 +93,28 @@ def load_demo(session: Session) -> DemoReport:
     load_enterprises(session)  # the 10,000 generated market entities that policy matching runs over
     report.registries["enterprises"] = enterprise_count(session)
     report.registries["licences"] = _load_licences(session, depts)
+    _load_policies(session, report)
     report.departments = session.scalar(select(func.count()).select_from(Department)) or 0
     report.items = session.scalar(select(func.count(func.distinct(ServiceItem.code)))) or 0
     report.bundles = session.scalar(select(func.count()).select_from(Bundle)) or 0
     return report
+
+
+def _load_policies(session: Session, report: DemoReport) -> None:
+    """The policy library (data/policies.yaml, through the ordinary import, whose test cases must pass),
+    then one full matching run so 可享政策 and the officer's statistics have something to show."""
+    from onewindow.policies import matching
+    from onewindow.policies import service as policies
+    from onewindow.policies.models import AwardItem, MatchRun, Policy, PolicyMatch
+
+    path = DATA / "policies.yaml"
+    policies.import_library(session, actor=SYSTEM, filename=path.name, content=path.read_bytes())
+    if session.scalar(select(MatchRun.id).limit(1)) is None:
+        session.flush()
+        matching.run_full(session, actor=SYSTEM)
+    report.policies = session.scalar(select(func.count()).select_from(Policy)) or 0
+    report.award_items = session.scalar(select(func.count(func.distinct(AwardItem.code)))) or 0
+    report.matched_enterprises = session.scalar(select(func.count(func.distinct(PolicyMatch.enterprise_id)))) or 0
 
 
 def _load_licences(session: Session, depts: dict[str, int]) -> int:
