@@ -11,7 +11,7 @@ import polars as pl
 from hypothesis import HealthCheck, given, settings, target
 from hypothesis import strategies as st
 
-from onewindow.policies import engine_bits
+from onewindow.policies import engine_bits, engine_formula
 from onewindow.policies.engine import compile_item, explain_enterprise, match
 from onewindow.policies.profile import CERTIFICATIONS, FLAGS, PROFILE_SCHEMA, TAX_CREDIT_GRADES
 from onewindow.policies.rules import explain
@@ -123,13 +123,15 @@ def reference(people, items, as_of):
     return {k: tuple(v) for k, v in out.items()}
 
 
-def match_with(df, items, as_of, few):
-    """match(), with text fields compared directly (few = FEW) or always coded (few = 0)."""
-    saved, engine_bits.FEW = engine_bits.FEW, few
+def match_with(df, items, as_of, few, narrow=True):
+    """match(), with text fields compared directly (few = FEW) or always coded (few = 0), and
+    formulas in numpy (narrow) or, as when 64 bits might overflow, in 128-bit Polars."""
+    saved = engine_bits.FEW, engine_formula.LIMIT
+    engine_bits.FEW, engine_formula.LIMIT = few, engine_formula.LIMIT if narrow else 0
     try:
         return match(df, items, as_of=as_of, parameters=PARAMS)
     finally:
-        engine_bits.FEW = saved
+        engine_bits.FEW, engine_formula.LIMIT = saved
 
 
 def observed(result):
@@ -140,11 +142,12 @@ def observed(result):
 @settings(max_examples=int(os.environ.get("ENGINE_EXAMPLES", "150")), deadline=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(specs=item_specs, people=st.lists(profiles, min_size=1, max_size=12), as_of=st.sampled_from(DATES),
-       code_order=st.permutations(["B7", "A1", "C3", "A10", "Z", "M5"]), few=st.sampled_from([engine_bits.FEW, 0]))
-def test_match_agrees_with_a_straightforward_evaluator(specs, people, as_of, code_order, few):
+       code_order=st.permutations(["B7", "A1", "C3", "A10", "Z", "M5"]), few=st.sampled_from([engine_bits.FEW, 0]),
+       narrow=st.booleans())
+def test_match_agrees_with_a_straightforward_evaluator(specs, people, as_of, code_order, few, narrow):
     items = compile_all(specs, code_order[: len(specs)])
     df = PROFILE_SCHEMA.frame(people).with_columns(pl.Series("enterprise_id", range(1, len(people) + 1), dtype=pl.Int64))
-    result = match_with(df, items, as_of, few)
+    result = match_with(df, items, as_of, few, narrow)
     expected = reference(people, items, as_of)
     target(float(len(expected)), label="eligible pairs")
     target(float(sum(v[2] != "awarded" for v in expected.values())), label="superseded or reduced")

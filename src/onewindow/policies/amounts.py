@@ -25,7 +25,6 @@ from typing import TYPE_CHECKING, Any
 from . import rules_arith
 from .profile import PROFILE_SCHEMA, Schema, age_in_years
 from .rules import Parameters, _Checker
-from .rules_arith import WIDE, Width
 from .rules_compile import full_height, rational_expr
 from .rules_parser import (
     ErrorItem,
@@ -95,24 +94,14 @@ class Amount:
         result = rules_arith.value(self.node, leaf)
         return None if result is None else rules_arith.floor_fen(result)
 
-    def to_polars(
-        self,
-        as_of: dt.date,
-        parameters: Parameters | None = None,
-        *,
-        width: Width = WIDE,
-        bounds: Mapping[str, int] | None = None,
-    ) -> pl.Expr:
-        """An Int64 expression: the amount in fen per row, null where :meth:`evaluate` is None.
-        The engine passes ``width=NARROW`` with the data's ``bounds`` (largest magnitude per field)
-        when 64-bit integers are enough; ``rules_arith.Overflow`` says they are not."""
+    def to_polars(self, as_of: dt.date, parameters: Parameters | None = None) -> pl.Expr:
+        """An Int64 expression: the amount in fen per row, null where :meth:`evaluate` is None."""
         import polars as pl
 
         if self.node is None:
             return pl.repeat(self.fixed, pl.len(), dtype=pl.Int64).alias("amount")
         params = parameters if parameters is not None else self.parameters
-        exact = rational_expr(self.node, as_of, params, width, bounds)
-        return full_height(rules_arith.floor_expr(exact, width)).alias("amount")
+        return full_height(rules_arith.floor_expr(rational_expr(self.node, as_of, params))).alias("amount")
 
 
 def check_amount(value: Any, parameters: Parameters | None = None, schema: Schema = PROFILE_SCHEMA) -> Amount:

@@ -25,9 +25,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 import polars as pl
 
-from . import rules_arith
+from . import engine_formula, rules_arith
 from .engine_bits import Bits, count, from_indices, indices, test
 from .engine_plan import TRUE, ItemPlan, Plan, build
+from .rules_parser import ParamRef
 
 if TYPE_CHECKING:  # pragma: no cover
     from .engine import ItemSpec
@@ -176,26 +177,22 @@ class Batch:
             return np.full(rows.size, -1 if value is None else value, np.int64)
         cols = self.bits.cols
         names = sorted(amount.fields)
-        expr = None
-        if cols.integral(names):  # gather from the numpy columns; 64-bit arithmetic if the data allow
-            data, bounds = {}, {}
+        if cols.integral(names):  # numpy on the gathered int64 columns, if 64 bits provably suffice
+            columns = {}
             for name in names:
-                values = cols.numeric(name)[rows]
                 known = test(cols.known(name), rows)
-                data[name] = pl.Series(name, values) if known.all() else pl.Series(name, values).scatter(
-                    np.flatnonzero(~known), None
-                )
-                bounds[name] = max(abs(int(values.max())), abs(int(values.min()))) if values.size else 0
-            sub = pl.DataFrame(data)
+                columns[name] = (cols.numeric(name)[rows], None if known.all() else ~known)
             try:
-                expr = amount.to_polars(self.as_of, self.parameters, width=rules_arith.NARROW, bounds=bounds)
+                return engine_formula.amounts(amount.node, columns, rows.size, self._constant)
             except rules_arith.Overflow:
-                expr = amount.to_polars(self.as_of, self.parameters)
-        else:
-            taken = pl.Series(rows)
-            sub = self.frame.select([pl.col(name).gather(taken) for name in names])
-            expr = amount.to_polars(self.as_of, self.parameters)
+                pass
+        sub = self.frame.select([pl.col(name).gather(pl.Series(rows)) for name in names])
+        expr = amount.to_polars(self.as_of, self.parameters)
         return sub.select(expr).to_series().fill_null(-1).to_numpy()
+
+    def _constant(self, node):
+        """A parameter's value on the match date, or a literal's."""
+        return self.parameters.value_at(node.name, self.as_of) if isinstance(node, ParamRef) else node.value
 
     # --- summary ----------------------------------------------------------------------------
 

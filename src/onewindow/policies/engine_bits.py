@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
@@ -37,6 +38,18 @@ INT64 = np.iinfo(np.int64)
 MAX_RUNS = 8  # a categorical atom matching more separate runs of codes uses a lookup table
 FEW = 4  # a text field with this many atoms or fewer is compared directly, without coding it
 THREADS = max(1, min(4, os.cpu_count() or 1))  # numpy and Polars release the GIL in their loops
+_POOL: ThreadPoolExecutor | None = None
+_POOL_LOCK = threading.Lock()
+
+
+def pool() -> ThreadPoolExecutor:
+    """One pool for every match: the same few threads each time, so that the memory their
+    allocator arenas hold is reused rather than multiplied by every match a service runs."""
+    global _POOL
+    with _POOL_LOCK:
+        if _POOL is None:
+            _POOL = ThreadPoolExecutor(max_workers=THREADS, thread_name_prefix="policy-match")
+        return _POOL
 
 
 # --- bitsets --------------------------------------------------------------------------------
@@ -120,23 +133,22 @@ class Columns:
         exprs += [pl.col(name).is_not_null().alias(f"k|{name}") for name in nullable]
         for name in known - nullable:
             self._known[name] = self.ones
-        with ThreadPoolExecutor(max_workers=THREADS) as pool:
-            masks = [pool.submit(self.mask, name) for name in sets]
-            converted = self.frame.select(exprs) if exprs else None
-            if converted is not None:
-                for column in converted.iter_columns():
-                    kind, name = column.name.split("|", 1)
-                    if kind == "n":
-                        self._numeric[name] = column.to_numpy()
-                    elif kind == "f":
-                        self._flags[name] = column.to_numpy()
-                    elif kind == "c":
-                        self._physical[name] = column
-                    else:
-                        self._known[name] = pack(column.to_numpy(), self.words)
-            codes = [pool.submit(self.codes, name) for name in cats]
-            for future in [*masks, *codes]:
-                future.result()
+        masks = [pool().submit(self.mask, name) for name in sets]
+        converted = self.frame.select(exprs) if exprs else None
+        if converted is not None:
+            for column in converted.iter_columns():
+                kind, name = column.name.split("|", 1)
+                if kind == "n":
+                    self._numeric[name] = column.to_numpy()
+                elif kind == "f":
+                    self._flags[name] = column.to_numpy()
+                elif kind == "c":
+                    self._physical[name] = column
+                else:
+                    self._known[name] = pack(column.to_numpy(), self.words)
+        codes = [pool().submit(self.codes, name) for name in cats]
+        for future in [*masks, *codes]:
+            future.result()
 
     def integral(self, names) -> bool:
         """Every field is an int or money column (those the 64-bit fast paths take)."""
@@ -231,8 +243,7 @@ class Bits:
         self._prepare()
         self._compared = self._comparisons()
         # atoms are independent: evaluate them in threads (numpy releases the GIL while it works)
-        with ThreadPoolExecutor(max_workers=THREADS) as pool:
-            results = list(pool.map(self.evaluate, plan.atoms, range(len(plan.atoms))))
+        results = list(pool().map(self.evaluate, plan.atoms, range(len(plan.atoms))))
         self.atom_t = [t for t, _ in results]
         self.atom_k = [k for _, k in results]
         self._cache_t: dict[int, np.ndarray] = {}
