@@ -68,8 +68,8 @@ def test_generate_takes_awarded_matches_and_lists_inactive_enterprises_as_exclud
     assert lines[(w.ent("戊").id, "")].status == "excluded"
     assert "注销" in lines[(w.ent("戊").id, "")].excluded_reason
     assert (batch.status, batch.sequence, batch.line_count, batch.total_fen) == ("draft", 1, 1, 5_000_000)
-    assert session.scalar(select(OutboxMessage).where(
-        OutboxMessage.dedupe_key == f"policy:batch:{batch.id}:generated")).department_id == w.departments["FGW"]
+    told = session.scalar(select(OutboxMessage).where(OutboxMessage.dedupe_key == f"policy:batch:{batch.id}:generated"))
+    assert told.department_id == w.departments["FGW"] and told.link == f"/policy-admin/batches/{batch.id}"
 
 
 def test_generate_is_idempotent_while_a_batch_is_open(session, xgs):

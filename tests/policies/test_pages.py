@@ -262,9 +262,3 @@ def test_batch_generate_exclude_approve_pay_and_the_enterprise_sees_it(client, s
     mine = text_of(applicant.get("/my/policies", params={"enterprise_id": w.ent("甲").id}).text)
     assert "已兑现 5万元" in mine and "GK-2026-0702" in mine
     assert "GK-2026-0702" not in applicant.get("/my/policies", params={"enterprise_id": w.ent("乙").id}).text
-
-
-def test_notification_link_to_a_batch_leads_to_its_page(client, session, policy_world):
-    officer = signed_in(client, policy_world.officer)
-    r = officer.get("/policies/batches/7", follow_redirects=False)
-    assert r.status_code == 303 and r.headers["location"] == "/policy-admin/batches/7"

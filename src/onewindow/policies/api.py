@@ -16,7 +16,7 @@ from onewindow.common.errors import ValidationFailed
 from onewindow.common.http import CurrentUser, DbSession, MaybeUser
 from onewindow.common.schemas import MAX_ID
 from onewindow.common.uploads import read_upload
-from onewindow.policies import applying, disbursement, matching
+from onewindow.policies import access, applying, disbursement, matching
 from onewindow.policies import service as library
 from onewindow.policies.models import AwardItem, DisbursementBatch
 from onewindow.policies.schemas import (
@@ -238,8 +238,8 @@ def explanation_out(ex) -> dict:
 @router.get("/policy-matches/enterprises", response_model=list[EnterpriseOut], tags=MATCHING,
             summary="本账号代为办理的企业（查询可享政策时用其编号）")
 def my_enterprises(session: DbSession, actor: CurrentUser) -> list[dict]:
-    ents = [disbursement.readable_enterprise(session, actor, i)
-            for i in disbursement.my_enterprise_ids(session, actor)]
+    ents = [access.readable_enterprise(session, actor, i)
+            for i in access.my_enterprise_ids(session, actor)]
     return [{"id": e.id, "uscc": e.uscc, "name": e.name} for e in ents]
 
 
@@ -347,7 +347,7 @@ def lines(batch_id: Id, session: DbSession, actor: CurrentUser, status: str | No
 
 
 def _line_row(session: Session, actor, batch_id: int, line) -> dict:
-    ent = disbursement.readable_enterprise(session, actor, line.enterprise_id)
+    ent = access.readable_enterprise(session, actor, line.enterprise_id)
     return line_out(line, ent.name, ent.uscc)
 
 

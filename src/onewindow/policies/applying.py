@@ -31,7 +31,7 @@ from onewindow.common.roles import Role
 from onewindow.common.security import SYSTEM, Principal
 from onewindow.db import utcnow
 from onewindow.policies import matching
-from onewindow.policies.disbursement import (
+from onewindow.policies.access import (
     accounts_for,
     award_period,
     current_item,

@@ -11,7 +11,7 @@ from fastapi.responses import RedirectResponse
 from onewindow.common.http import CsrfChecked, DbSession, PageUser
 from onewindow.common.schemas import MAX_ID
 from onewindow.common.web import render
-from onewindow.policies import disbursement
+from onewindow.policies import access, disbursement
 from onewindow.policies import service as library
 from onewindow.policies.models import AwardItem
 from onewindow.policies.pages import attempt, form_dict
@@ -32,13 +32,13 @@ def batches(request: Request, session: DbSession, principal: PageUser, status: s
     result = disbursement.list_batches(session, actor=principal, status=status or None, item_code=item_code or None,
                                        page=page, per_page=30)
     titles = {b.item_version_id: session.get(AwardItem, b.item_version_id).title for b in result.items}
-    dept = disbursement.department_scope(principal)
+    dept = access.department_scope(principal)
     auto_items = [i for i in library.search_items(session, auto_grant=True, page=1, per_page=200).items
                   if dept is None or i.department_id == dept]
     query = "&".join(f"{k}={v}" for k, v in (("status", status), ("item_code", item_code)) if v)
     return render(request, "policies/batches.html", {
         "page": result, "titles": titles, "labels": disbursement.STATUS_LABELS, "status": status or "",
-        "item_code": item_code or "", "auto_items": auto_items, "period": str(disbursement.local_today().year),
+        "item_code": item_code or "", "auto_items": auto_items, "period": str(access.local_today().year),
         "query": query,
     }, principal=principal)
 
@@ -54,12 +54,6 @@ async def generate(request: Request, session: DbSession, principal: PageUser):
 
     return await attempt(request, session, run, back=f"{ADMIN}/batches",
                          done="兑现批次已生成（同一事项和年度已有未完成批次时打开该批次）")
-
-
-@router.get("/policies/batches/{batch_id}")
-def batch_link(batch_id: Id):
-    """Notifications about a new batch point here."""
-    return RedirectResponse(f"{ADMIN}/batches/{batch_id}", status_code=303)
 
 
 @router.get(ADMIN + "/batches/{batch_id}")
@@ -123,7 +117,7 @@ _line_action("include", lambda s, p, b, ln, d: disbursement.include_line(
 @router.get(f"{ADMIN}/ledger")
 def ledger(request: Request, session: DbSession, principal: PageUser, item_code: str | None = Query(None, max_length=40),
            page: int = Query(1, ge=1, le=100000)):
-    disbursement.department_scope(principal)  # staff only; an enterprise sees its own on /my/policies
+    access.department_scope(principal)  # staff only; an enterprise sees its own on /my/policies
     result = disbursement.ledger(session, actor=principal, item_code=item_code or None, page=page, per_page=50)
     return render(request, "policies/ledger.html", {
         "page": result, "item_code": item_code or "", "query": f"item_code={item_code}" if item_code else "",

@@ -39,7 +39,7 @@ from onewindow.common.roles import Role
 from onewindow.common.security import Principal
 from onewindow.db import utcnow
 from onewindow.policies import engine, library, profiles
-from onewindow.policies.disbursement import (
+from onewindow.policies.access import (
     accounts_for,
     award_period,
     check_item_scope,

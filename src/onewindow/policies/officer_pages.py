@@ -16,7 +16,7 @@ from onewindow.common.errors import DomainError, ErrorDetail, ValidationFailed
 from onewindow.common.http import CsrfChecked, DbSession, PageUser
 from onewindow.common.uploads import read_upload
 from onewindow.common.web import flash_done, render
-from onewindow.policies import disbursement, matching, transfer
+from onewindow.policies import access, matching, transfer
 from onewindow.policies import service as library
 from onewindow.policies.documents import write_yaml
 from onewindow.policies.pages import ITEM_STATUS, RECURRENCE, attempt, form_dict, item_view
@@ -93,7 +93,7 @@ def export(fmt: str, session: DbSession, principal: PageUser):
 # ---------------------------------------------------------------- one item
 
 def _item_context(session, principal, code: str, version: int | None) -> dict:
-    principal.require(*disbursement.READERS)
+    principal.require(*access.READERS)
     item = library.get_item(session, code=code, version=version, actor=principal)
     parameters = library.load_parameters(session)
     out = library.item_outs(session, [item])[0]

@@ -17,7 +17,7 @@ from onewindow.common.errors import DomainError, ValidationFailed
 from onewindow.common.http import CsrfChecked, DbSession, MaybeUser, PageUser
 from onewindow.common.schemas import MAX_ID
 from onewindow.common.web import flash_done, flash_error, render, templates
-from onewindow.policies import applying, disbursement, industries, matching, rules_arith
+from onewindow.policies import access, applying, disbursement, industries, matching, rules_arith
 from onewindow.policies import service as library
 from onewindow.policies.amounts import check_amount
 from onewindow.policies.rules import ParameterError, Parameters, RuleError, check, format_money
@@ -128,13 +128,13 @@ def _why_not(ex) -> dict:
 @router.get("/my/policies")
 def my_policies(request: Request, session: DbSession, principal: PageUser,
                 enterprise_id: int | None = Query(None, ge=1, le=MAX_ID)):
-    ids = disbursement.my_enterprise_ids(session, principal)
-    enterprises = [disbursement.readable_enterprise(session, principal, i) for i in ids]
+    ids = access.my_enterprise_ids(session, principal)
+    enterprises = [access.readable_enterprise(session, principal, i) for i in ids]
     ctx: dict = {"enterprises": enterprises, "selected": None, "uuid": lambda: uuid.uuid4().hex}
     if enterprise_id is None and enterprises:
         enterprise_id = enterprises[0].id
     if enterprise_id is not None:
-        ent = disbursement.readable_enterprise(session, principal, enterprise_id)
+        ent = access.readable_enterprise(session, principal, enterprise_id)
         matches = matching.matches_for_enterprise(session, actor=principal, enterprise_id=ent.id)
         try:
             explained = matching.explain_for_enterprise(session, actor=principal, enterprise_id=ent.id).items
