@@ -68,13 +68,14 @@ def count(bits: np.ndarray) -> int:
 
 
 def indices(bits: np.ndarray) -> np.ndarray:
-    """The set rows, ascending, touching only the non-zero words (eligibility is usually sparse)."""
+    """The set rows, ascending, unpacking only the non-zero words (eligibility is usually sparse)."""
     nz = np.flatnonzero(bits)
     if nz.size == 0:
         return np.empty(0, np.int64)
-    unpacked = np.unpackbits(bits[nz].view(np.uint8), bitorder="little").reshape(-1, 64)
-    word, bit = np.nonzero(unpacked)
-    return nz[word].astype(np.int64) * 64 + bit
+    if nz.size * 2 > bits.size:  # dense: unpack everything, positions are the rows
+        return np.flatnonzero(np.unpackbits(bits.view(np.uint8), bitorder="little"))
+    at = np.flatnonzero(np.unpackbits(bits[nz].view(np.uint8), bitorder="little"))
+    return nz[at >> 6] * 64 + (at & 63)
 
 
 def from_indices(rows: np.ndarray, words: int) -> np.ndarray:
