@@ -246,41 +246,48 @@ class Batch:
     # --- pairs ------------------------------------------------------------------------------
 
     def pairs(self, *, stages: bool = True) -> pl.DataFrame:
-        parts: dict[str, list[np.ndarray]] = {k: [] for k in ("row", "item", "eligible", "awarded", "outcome", "by")}
+        # every column is allocated once at its final size (the counts are known from run())
+        total = sum(s.eligible_count for s in self.summaries)
+        out = {
+            "row": np.empty(total, np.int64),
+            "item": np.empty(total, np.int32),
+            "eligible": np.empty(total, np.int64),
+            "awarded": np.empty(total, np.int64),
+            "outcome": np.empty(total, np.int32),
+            "by": np.empty(total, np.int32),
+        }
         blocks: list[tuple[int, int, list[np.ndarray]]] = []  # (item, pairs, per-stage amounts)
+        at = 0
         for unit in self.units:
             rows = [self.rows(i, detail=True) for i in unit]
             for k, (won, winner) in enumerate(winners([(r.rows, r.amounts) for r in rows])):
                 i, r = unit[k], rows[k]
+                end = at + r.rows.size
                 scale = self.summaries[i].scale
-                awarded = np.where(won, r.amounts, 0)
-                outcome = np.where(won, REDUCED if scale else AWARDED, SUPERSEDED).astype(np.int8)
+                out["row"][at:end] = r.rows
+                out["item"][at:end] = i
+                out["eligible"][at:end] = r.amounts
+                awarded = out["awarded"][at:end]
+                np.multiply(r.amounts, won, out=awarded)
                 if scale is not None:
                     awarded[won] = scaled(r.amounts[won], *scale)
-                parts["row"].append(r.rows)
-                parts["item"].append(np.full(r.rows.size, i, np.int32))
-                parts["eligible"].append(r.amounts)
-                parts["awarded"].append(awarded)
-                parts["outcome"].append(outcome)
-                parts["by"].append(np.where(won, -1, np.asarray(unit, np.int32)[winner]).astype(np.int32))
+                out["outcome"][at:end] = np.where(won, REDUCED if scale else AWARDED, SUPERSEDED)
+                out["by"][at:end] = np.where(won, len(self.plan.items), np.asarray(unit, np.int32)[winner])
                 blocks.append((i, r.rows.size, r.stages))
-        return _frame(self, parts, blocks if stages else None)
+                at = end
+        return _frame(self, out, blocks if stages else None)
 
 
-def _frame(batch: Batch, parts: dict[str, list[np.ndarray]], blocks) -> pl.DataFrame:
-    def cat(key, dtype):
-        return np.concatenate(parts[key]) if parts[key] else np.empty(0, dtype)
-
+def _frame(batch: Batch, out: dict[str, np.ndarray], blocks) -> pl.DataFrame:
     items = batch.plan.items
     codes = [item.code for item in items]
-    by = cat("by", np.int32)
     columns = {
-        "enterprise_id": batch.frame.get_column("enterprise_id").gather(pl.Series(cat("row", np.int64))).cast(pl.Int64),
-        "item_code": pl.Series(codes, dtype=pl.Utf8).gather(pl.Series(cat("item", np.int32))),
-        "eligible_amount": pl.Series(cat("eligible", np.int64), dtype=pl.Int64),
-        "awarded_amount": pl.Series(cat("awarded", np.int64), dtype=pl.Int64),
-        "outcome": pl.Series(OUTCOMES, dtype=pl.Utf8).gather(pl.Series(cat("outcome", np.int8).astype(np.int32))),
-        "superseded_by": pl.Series([*codes, None], dtype=pl.Utf8).gather(pl.Series(np.where(by < 0, len(codes), by))),
+        "enterprise_id": batch.frame.get_column("enterprise_id").gather(pl.Series(out["row"])).cast(pl.Int64),
+        "item_code": pl.Series(codes, dtype=pl.Utf8).gather(pl.Series(out["item"])),
+        "eligible_amount": pl.Series(out["eligible"], dtype=pl.Int64),
+        "awarded_amount": pl.Series(out["awarded"], dtype=pl.Int64),
+        "outcome": pl.Series(OUTCOMES, dtype=pl.Utf8).gather(pl.Series(out["outcome"])),
+        "superseded_by": pl.Series([*codes, None], dtype=pl.Utf8).gather(pl.Series(out["by"])),
     }
     df = pl.DataFrame(columns)
     if blocks is None:
