@@ -28,12 +28,21 @@ DATA = Path(__file__).parent / "data"
 PASSWORD = "Test2026pass"
 
 
-def _database_url(worker: str) -> str:
+def database_url(worker: str, purpose: str = "") -> str:
+    """A fresh database for this worker (and purpose: tests that really commit get their own)."""
     target = os.environ.get("ONEWINDOW_TEST_DATABASE", "sqlite")
+    suffix = f"{purpose}_{worker}" if purpose else worker
     if target == "sqlite":
-        return f"sqlite:///{tempfile.mkdtemp(prefix='ow-test-')}/test.db"
+        return f"sqlite:///{tempfile.mkdtemp(prefix=f'ow-{suffix}-')}/test.db"
     base, _, name = target.rpartition("/")
-    return recreate_postgres_database(base, f"{name}_{worker}")
+    return recreate_postgres_database(base, f"{name}_{suffix}")
+
+
+def live_engine(worker: str, purpose: str):
+    """An engine on a fresh, migrated database that transactions really commit to (thread tests)."""
+    engine = make_engine(database_url(worker, purpose))
+    migrate.upgrade(engine)
+    return engine
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -60,7 +69,7 @@ def profile_snapshot_dir(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def engine(worker_id):
-    eng = make_engine(_database_url(worker_id))
+    eng = make_engine(database_url(worker_id))
     migrate.upgrade(eng)
     yield eng
     eng.dispose()

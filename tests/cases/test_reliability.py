@@ -3,8 +3,6 @@ racing approvers, five departments deciding at once, retried submissions, a fail
 
 from __future__ import annotations
 
-import os
-import tempfile
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
@@ -12,7 +10,6 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from onewindow import migrate
 from onewindow.cases import service
 from onewindow.cases.models import Application, Case, Task
 from onewindow.catalog import transfer
@@ -20,10 +17,10 @@ from onewindow.common import service as accounts
 from onewindow.common.models import AuditRecord, User
 from onewindow.common.roles import Role
 from onewindow.common.security import SYSTEM
-from onewindow.db import for_writing, make_engine, recreate_postgres_database, session_scope
+from onewindow.db import for_writing, session_scope
 from onewindow.sharing.models import Licence
 from tests.cases.conftest import add_person, add_user, id_number
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, live_engine
 
 DEPTS = ["D1", "D2", "D3", "D4", "D5"]
 RESULTS = ["烟草专卖零售许可证", "食品经营许可证", "公共场所卫生许可证", "排水许可证", "道路运输经营许可证"]
@@ -52,14 +49,7 @@ def _catalogue() -> bytes:
 
 @pytest.fixture(scope="module")
 def live(worker_id):
-    target = os.environ.get("ONEWINDOW_TEST_DATABASE", "sqlite")
-    if target == "sqlite":
-        url = f"sqlite:///{tempfile.mkdtemp(prefix='ow-live-')}/live.db"
-    else:
-        base, _, name = target.rpartition("/")
-        url = recreate_postgres_database(base, f"{name}_live_{worker_id}")
-    engine = make_engine(url)
-    migrate.upgrade(engine)
+    engine = live_engine(worker_id, "live")
     with session_scope(engine) as s:
         transfer.import_catalog(s, actor=SYSTEM, filename="parallel.yaml", content=_catalogue())
         people = {}

@@ -3,14 +3,12 @@ the enterprise does not qualify, and entered in the ledger when the case is appr
 
 from __future__ import annotations
 
-import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from sqlalchemy import func, select
 
-from onewindow import migrate
 from onewindow.cases import service as cases
 from onewindow.cases.models import Application
 from onewindow.catalog import transfer
@@ -18,11 +16,12 @@ from onewindow.common.errors import Conflict, Forbidden, NotFound, ValidationFai
 from onewindow.common.models import AuditRecord, OutboxMessage
 from onewindow.common.roles import Role
 from onewindow.common.security import SYSTEM
-from onewindow.db import for_writing, make_engine, recreate_postgres_database, session_scope
+from onewindow.db import for_writing, session_scope
 from onewindow.policies import applying
 from onewindow.policies.models import AwardLedger, MatchRun, PolicyMatch
 from onewindow.sharing.models import EnterpriseMember
 from tests.cases.conftest import add_user
+from tests.conftest import live_engine
 from tests.policies.conftest import AS_OF, add_enterprise, add_item, add_match, catalogue_yaml
 
 GQ = "PT-GQ-01"  # 高新技术企业认定奖励, 10万元, applied for through T-KJ-0101 (KJJ)
@@ -156,14 +155,7 @@ def test_a_retried_start_with_the_same_key_returns_the_same_application(session,
 
 @pytest.fixture(scope="module")
 def live(worker_id, tmp_path_factory):
-    target = os.environ.get("ONEWINDOW_TEST_DATABASE", "sqlite")
-    if target == "sqlite":
-        url = f"sqlite:///{tmp_path_factory.mktemp('ow-apply')}/live.db"
-    else:
-        base, _, name = target.rpartition("/")
-        url = recreate_postgres_database(base, f"{name}_apply_{worker_id}")
-    engine = make_engine(url)
-    migrate.upgrade(engine)
+    engine = live_engine(worker_id, "apply")
     with session_scope(engine) as s:
         transfer.import_catalog(s, actor=SYSTEM, filename="policy_catalogue.yaml", content=catalogue_yaml())
         owner = add_user(s, Role.applicant, "live_owner")

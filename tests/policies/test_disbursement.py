@@ -3,24 +3,22 @@ guarantee that no enterprise is ever paid twice for the same award."""
 
 from __future__ import annotations
 
-import os
-import tempfile
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from sqlalchemy import func, select
 
-from onewindow import migrate
 from onewindow.catalog import transfer
 from onewindow.common.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from onewindow.common.models import AuditRecord, OutboxMessage
 from onewindow.common.roles import Role
 from onewindow.common.security import SYSTEM
-from onewindow.db import for_writing, make_engine, recreate_postgres_database, session_scope
+from onewindow.db import for_writing, session_scope
 from onewindow.policies import disbursement as d
 from onewindow.policies.models import AwardLedger, DisbursementBatch, DisbursementLine, MatchRun, PolicyMatch
 from tests.cases.conftest import add_user
+from tests.conftest import live_engine
 from tests.policies.conftest import AS_OF, add_enterprise, add_item, add_match, catalogue_yaml
 
 XGS = "PT-XGS-01"  # auto, once, 5万元, FGW
@@ -310,14 +308,7 @@ def test_stage_split():
 def live(worker_id):
     """A fresh, migrated database that transactions really commit to, with an officer, 30 enterprises
     and a match for each of them per item the tests add."""
-    target = os.environ.get("ONEWINDOW_TEST_DATABASE", "sqlite")
-    if target == "sqlite":
-        url = f"sqlite:///{tempfile.mkdtemp(prefix='ow-pay-')}/live.db"
-    else:
-        base, _, name = target.rpartition("/")
-        url = recreate_postgres_database(base, f"{name}_pay_{worker_id}")
-    engine = make_engine(url)
-    migrate.upgrade(engine)
+    engine = live_engine(worker_id, "pay")
     with session_scope(engine) as s:
         transfer.import_catalog(s, actor=SYSTEM, filename="policy_catalogue.yaml", content=catalogue_yaml())
         officer = add_user(s, Role.policy_officer, "live_officer")

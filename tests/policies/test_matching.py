@@ -3,7 +3,6 @@ scope, budgets across runs, 政策找企业 notifications once, the lease, and t
 
 from __future__ import annotations
 
-import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
@@ -11,16 +10,16 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select, update
 
-from onewindow import migrate
 from onewindow.catalog import transfer
 from onewindow.common import lease
 from onewindow.common.errors import Conflict, Forbidden, NotFound
 from onewindow.common.models import AuditRecord, OutboxMessage
 from onewindow.common.security import SYSTEM
-from onewindow.db import for_writing, make_engine, recreate_postgres_database, session_scope, utcnow
+from onewindow.db import for_writing, session_scope, utcnow
 from onewindow.policies import disbursement, matching
 from onewindow.policies.models import AwardLedger, MatchRun, PolicyMatch
 from onewindow.sharing.models import Enterprise
+from tests.conftest import live_engine
 from tests.policies.conftest import AS_OF, add_enterprise, add_item, catalogue_yaml
 
 
@@ -265,14 +264,7 @@ def test_item_statistics(session, policy_world, snapshots):
 
 @pytest.fixture(scope="module")
 def live(worker_id, tmp_path_factory):
-    target = os.environ.get("ONEWINDOW_TEST_DATABASE", "sqlite")
-    if target == "sqlite":
-        url = f"sqlite:///{tmp_path_factory.mktemp('ow-match')}/live.db"
-    else:
-        base, _, name = target.rpartition("/")
-        url = recreate_postgres_database(base, f"{name}_match_{worker_id}")
-    engine = make_engine(url)
-    migrate.upgrade(engine)
+    engine = live_engine(worker_id, "match")
     with session_scope(engine) as s:
         transfer.import_catalog(s, actor=SYSTEM, filename="policy_catalogue.yaml", content=catalogue_yaml())
         for n in range(40):

@@ -4,7 +4,6 @@ case per department, supplement, notifications; and the case page behind each QR
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
 from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Request
@@ -20,11 +19,11 @@ from onewindow.cases.models import Upload
 from onewindow.cases.window import MODES
 from onewindow.catalog import service as catalog
 from onewindow.common import outbox
-from onewindow.common.errors import DomainError, ValidationFailed
+from onewindow.common.errors import ValidationFailed
 from onewindow.common.http import CsrfChecked, DbSession, PageUser
 from onewindow.common.pagination import paginate
 from onewindow.common.roles import Role
-from onewindow.common.web import flash_done, flash_error, render
+from onewindow.common.web import attempt, flash_done, form_dict, render
 from onewindow.licences import service as licences
 from onewindow.sharing import service as sharing
 
@@ -36,24 +35,6 @@ MATERIAL_STATUS = {"licence": "电子证照免提交", "shared": "共享数据�
                    "uploaded": "已上传", "missing": "待上传"}
 LABELS = {"app_status": APP_STATUS, "case_status": CASE_STATUS, "task_status": STATUS_LABELS, "sla": SLA_LABELS,
           "material": MATERIAL_STATUS, "modes": MODES}
-
-
-async def attempt(request: Request, session, action: Callable, *, back: str, done: str | None = None):
-    """Run a page action: on a domain error roll back, keep the error for the page, and go back."""
-    try:
-        result = action()
-    except DomainError as exc:
-        session.rollback()
-        flash_error(request, exc)
-        return RedirectResponse(back, status_code=303)
-    if done:
-        flash_done(request, done)
-    return result
-
-
-async def form_dict(request: Request) -> dict:
-    form = await request.form()
-    return {k: v for k, v in form.items() if isinstance(v, str)}
 
 
 def application_context(session, app, principal) -> dict:

@@ -12,12 +12,12 @@ from onewindow.cases import service
 from onewindow.cases.api import COUNT_CAP
 from onewindow.cases.approval import PROCEDURES, decided_results
 from onewindow.cases.checks import STATUS_LABELS as CHECK_LABELS
-from onewindow.cases.pages import LABELS, application_context, attempt, form_dict
+from onewindow.cases.pages import LABELS, application_context
 from onewindow.catalog import service as catalog
 from onewindow.common.http import CsrfChecked, DbSession, PageUser
 from onewindow.common.pagination import paginate
 from onewindow.common.roles import Role
-from onewindow.common.web import render
+from onewindow.common.web import attempt, form_dict, render
 from onewindow.licences import service as licences
 
 router = APIRouter()

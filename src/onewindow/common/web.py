@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from fastapi import Request
+from fastapi.responses import RedirectResponse
 from fastapi.templating import Jinja2Templates
 from jinja2.utils import htmlsafe_json_dumps
 
+from onewindow.common.errors import DomainError
 from onewindow.common.http import csrf_token
 from onewindow.common.roles import ROLE_LABELS, Role
 
@@ -75,3 +78,22 @@ def flash_error(request: Request, exc) -> None:
 
 def flash_done(request: Request, message: str) -> None:
     request.session["done"] = message
+
+
+async def attempt(request: Request, session, action: Callable, *, back: str, done: str | None = None):
+    """Run a page action: on a domain error roll back, keep the error for the page, and go back."""
+    try:
+        result = action()
+    except DomainError as exc:
+        session.rollback()
+        flash_error(request, exc)
+        return RedirectResponse(back, status_code=303)
+    if done:
+        flash_done(request, done)
+    return result
+
+
+async def form_dict(request: Request) -> dict:
+    """A posted form's text fields (uploads are read separately)."""
+    form = await request.form()
+    return {k: v for k, v in form.items() if isinstance(v, str)}

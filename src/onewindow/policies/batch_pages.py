@@ -10,11 +10,10 @@ from fastapi.responses import RedirectResponse
 
 from onewindow.common.http import CsrfChecked, DbSession, PageUser
 from onewindow.common.schemas import MAX_ID
-from onewindow.common.web import render
+from onewindow.common.web import attempt, form_dict, render
 from onewindow.policies import access, disbursement
 from onewindow.policies import service as library
 from onewindow.policies.models import AwardItem
-from onewindow.policies.pages import attempt, form_dict
 
 router = APIRouter()
 ADMIN = "/policy-admin"

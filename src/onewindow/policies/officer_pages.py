@@ -15,11 +15,11 @@ from onewindow.common import yamlio
 from onewindow.common.errors import DomainError, ErrorDetail, ValidationFailed
 from onewindow.common.http import CsrfChecked, DbSession, PageUser
 from onewindow.common.uploads import read_upload
-from onewindow.common.web import flash_done, render
+from onewindow.common.web import attempt, flash_done, form_dict, render
 from onewindow.policies import access, matching, transfer
 from onewindow.policies import service as library
 from onewindow.policies.documents import write_yaml
-from onewindow.policies.pages import ITEM_STATUS, RECURRENCE, attempt, form_dict, item_view
+from onewindow.policies.pages import ITEM_STATUS, RECURRENCE, item_view
 
 router = APIRouter()
 ADMIN = "/policy-admin"

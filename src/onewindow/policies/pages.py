@@ -5,7 +5,6 @@ why not for the rest, 申请 for items that are not 免申即享, the ledger of 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
 from datetime import date
 from urllib.parse import quote
 
@@ -13,10 +12,10 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse
 
 from onewindow.catalog import service as catalog
-from onewindow.common.errors import DomainError, ValidationFailed
+from onewindow.common.errors import ValidationFailed
 from onewindow.common.http import CsrfChecked, DbSession, MaybeUser, PageUser
 from onewindow.common.schemas import MAX_ID
-from onewindow.common.web import flash_done, flash_error, render, templates
+from onewindow.common.web import attempt, form_dict, render, templates
 from onewindow.policies import access, applying, disbursement, industries, matching, rules_arith
 from onewindow.policies import service as library
 from onewindow.policies.amounts import check_amount
@@ -53,24 +52,6 @@ def wan(fen: int | None) -> str:
 
 templates.env.filters["money"] = money
 templates.env.filters["wan"] = wan
-
-
-async def attempt(request: Request, session, action: Callable, *, back: str, done: str | None = None):
-    """Run a page action: on a domain error roll back, keep the error for the page, and go back."""
-    try:
-        result = action()
-    except DomainError as exc:
-        session.rollback()
-        flash_error(request, exc)
-        return RedirectResponse(back, status_code=303)
-    if done:
-        flash_done(request, done)
-    return result
-
-
-async def form_dict(request: Request) -> dict:
-    form = await request.form()
-    return {k: v for k, v in form.items() if isinstance(v, str)}
 
 
 def item_view(item, parameters: Parameters) -> dict:
