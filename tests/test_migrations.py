@@ -1,6 +1,5 @@
 """Migrations build the schema from an empty database, go down to nothing and up again, and match the models."""
 
-import tempfile
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -10,13 +9,11 @@ from onewindow import migrate
 from onewindow.db import make_engine
 from onewindow.migrations.extras import include_name
 from onewindow.models import metadata
-from tests.conftest import _database_url
+from tests.conftest import database_url
 
 
 def test_upgrade_downgrade_upgrade_and_no_model_drift(worker_id):
-    url = _database_url(f"{worker_id}_mig") if "postgresql" in _target() else \
-        f"sqlite:///{tempfile.mkdtemp(prefix='ow-mig-')}/m.db"
-    engine = make_engine(url)
+    engine = make_engine(database_url(worker_id, "mig"))
     migrate.upgrade(engine)
     tables = set(inspect(engine).get_table_names())
     assert {"users", "audit_records", "service_items", "bundles", "calendar_days"} <= tables
@@ -28,9 +25,3 @@ def test_upgrade_downgrade_upgrade_and_no_model_drift(worker_id):
     migrate.upgrade(engine)
     assert "service_items" in inspect(engine).get_table_names()
     engine.dispose()
-
-
-def _target() -> str:
-    import os
-
-    return os.environ.get("ONEWINDOW_TEST_DATABASE", "sqlite")
