@@ -7,9 +7,10 @@ follow :mod:`.engine` exactly, as :func:`.engine.match` would decide for a frame
 enterprise (a budget then caps this enterprise's award at the budget).
 
 The reasons — each failed condition with the actual and the required value, and the missing
-data — are built only when read (:attr:`ItemExplanation.conditions`, ``.missing``), by the rule
-language's reference evaluator (:func:`.rules_compile.explain`): a page shows them for a few
-items, and 2,000 items are explained in a few milliseconds without them.
+data — are built only when read (:attr:`ItemExplanation.conditions`, ``.missing``), exactly as the
+rule language's reference evaluator (:func:`.rules_compile.explain`) gives them, by one
+:class:`.rules_compile.Reasons` per enterprise: each distinct leaf condition (most recur across
+items: a region, a threshold, an exclusion) is evaluated and formatted once for all items.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from .engine_plan import EPOCH, Cat, Cmp, Flag, General, Has, Plan
 from .profile import PROFILE_SCHEMA
-from .rules_compile import Condition, MissingData, evaluate_condition, explain
+from .rules_compile import Condition, MissingData, Reasons, evaluate_condition
 
 if TYPE_CHECKING:  # pragma: no cover
     from .engine import ItemSpec
@@ -58,43 +59,39 @@ class ItemExplanation:
         the stages whose condition does not hold (a staged award with no stage reached). Built on
         first read."""
         if self._conditions is None:
-            self._conditions = self._build_conditions()
-        return self._conditions
+            self._build()
+        return self._conditions  # type: ignore[return-value]
 
     @property
     def missing(self) -> list[MissingData]:
         """The data that would decide: fields unknown in the rule, the stage conditions, or the
         formula of a stage whose condition holds. Built on first read."""
         if self._missing is None:
-            self._missing = self._build_missing()
-        return self._missing
+            self._build()
+        return self._missing  # type: ignore[return-value]
 
-    def _build_conditions(self) -> list[Condition]:
-        values, as_of, params = self._context
+    def _build(self) -> None:
+        """Conditions and missing data in one walk of each rule, by the enterprise's shared
+        :class:`.rules_compile.Reasons` (the conditions repeated across items are formatted once)."""
+        values, reasons = self._context
         if self.rule_status != "eligible":
-            return explain(self.spec.rule, values, as_of, params, coerced=True).conditions
-        if self.eligible:
-            return []
-        out: list[Condition] = []
+            self._conditions, self._missing = reasons.explain(self.spec.rule)
+            return
+        conditions: list[Condition] = []
+        missing: list[MissingData] = []
         for stage, result in zip(self.spec.stages, self.stages, strict=True):
             if stage.when is not None and result.holds is not True:
-                out += explain(stage.when, values, as_of, params, coerced=True).conditions
-        return out
-
-    def _build_missing(self) -> list[MissingData]:
-        values, as_of, params = self._context
-        if self.rule_status != "eligible":
-            return explain(self.spec.rule, values, as_of, params, coerced=True).missing
-        out: list[MissingData] = []
-        for stage, result in zip(self.spec.stages, self.stages, strict=True):
-            if stage.when is not None and result.holds is None:
-                out += explain(stage.when, values, as_of, params, coerced=True).missing
+                stage_conditions, stage_missing = reasons.explain(stage.when)
+                if not self.eligible:
+                    conditions += stage_conditions
+                if result.holds is None:
+                    missing += stage_missing
             elif result.holds and result.amount is None:
                 schema = stage.amount.schema
                 for name in sorted(stage.amount.fields):
                     if values.get(name) is None:
-                        out.append(MissingData(name, schema.get(name).label, stage.amount.text))
-        return out
+                        missing.append(MissingData(name, schema.get(name).label, stage.amount.text))
+        self._conditions, self._missing = conditions, missing
 
     @property
     def failed(self) -> list[Condition]:
@@ -113,7 +110,7 @@ def explain_enterprise(
     values = schema.coerce(profile)
     plan = plan_for(items, as_of, parameters)
     ev = _Scalar(plan, values, as_of, parameters)
-    context = (values, as_of, parameters)
+    context = (values, Reasons(values, as_of, parameters))
     out: list[ItemExplanation] = []
     value = ev.value
     for spec, item in zip(items, plan.items, strict=True):
