@@ -25,7 +25,6 @@ from typing import TYPE_CHECKING, Any
 from . import rules_arith
 from .profile import PROFILE_SCHEMA, Schema, age_in_years
 from .rules import Parameters, _Checker
-from .rules_compile import full_height, rational_expr
 from .rules_parser import (
     ErrorItem,
     FieldRef,
@@ -37,6 +36,7 @@ from .rules_parser import (
     parse,
     parse_money,
 )
+from .rules_polars import full_height, rational_expr
 
 if TYPE_CHECKING:  # pragma: no cover
     import polars as pl

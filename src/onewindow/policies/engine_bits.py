@@ -29,7 +29,7 @@ import polars as pl
 
 from . import rules_arith
 from .engine_plan import FALSE, TRUE, Cat, Cmp, Flag, General, Has, Known, Plan
-from .rules_compile import condition_expr, full_height
+from .rules_polars import condition_expr, full_height
 
 if TYPE_CHECKING:  # pragma: no cover
     from .rules import Parameters

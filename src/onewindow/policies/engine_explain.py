@@ -9,7 +9,7 @@ enterprise (a budget then caps this enterprise's award at the budget).
 The reasons — each failed condition with the actual and the required value, and the missing
 data — are built only when read (:attr:`ItemExplanation.conditions`, ``.missing``), exactly as the
 rule language's reference evaluator (:func:`.rules_compile.explain`) gives them, by one
-:class:`.rules_compile.Reasons` per enterprise: each distinct leaf condition (most recur across
+:class:`.rules_reasons.Reasons` per enterprise: each distinct leaf condition (most recur across
 items: a region, a threshold, an exclusion) is evaluated and formatted once for all items.
 """
 
@@ -22,7 +22,8 @@ from typing import TYPE_CHECKING, Any
 
 from .engine_plan import EPOCH, Cat, Cmp, Flag, General, Has, Plan
 from .profile import PROFILE_SCHEMA
-from .rules_compile import Condition, MissingData, Reasons, evaluate_condition
+from .rules_compile import Condition, MissingData, evaluate_condition
+from .rules_reasons import Reasons
 
 if TYPE_CHECKING:  # pragma: no cover
     from .engine import ItemSpec
@@ -72,7 +73,7 @@ class ItemExplanation:
 
     def _build(self) -> None:
         """Conditions and missing data in one walk of each rule, by the enterprise's shared
-        :class:`.rules_compile.Reasons` (the conditions repeated across items are formatted once)."""
+        :class:`.rules_reasons.Reasons` (the conditions repeated across items are formatted once)."""
         values, reasons = self._context
         if self.rule_status != "eligible":
             self._conditions, self._missing = reasons.explain(self.spec.rule)

@@ -14,7 +14,7 @@ many items use it. Atoms are few kinds, each with a fast vectorised form (:mod:`
 - :class:`Has`   a set field has a member;
 - :class:`Flag`  a yes/no field is true;
 - :class:`General` anything else (two fields compared, formulas): evaluated by the Polars form of
-  the rule language (:func:`.rules_compile.condition_expr`).
+  the rule language (:func:`.rules_polars.condition_expr`).
 
 ``not`` keeps Kleene logic: an atom on a missing value is unknown, and so is its negation.
 

@@ -383,4 +383,5 @@ def check(text: str, parameters: Parameters | None = None, schema: Schema = PROF
     return CompiledRule(text, node, parameters, frozenset(checker.fields), frozenset(checker.params), schema)
 
 
-from .rules_compile import Explanation, explain, to_polars  # noqa: E402  (evaluators use the types above)
+from .rules_compile import Explanation, explain  # noqa: E402  (evaluators use the types above)
+from .rules_polars import to_polars  # noqa: E402
