@@ -131,6 +131,9 @@ def test_apply_starts_the_case_application_and_opens_it(client, session, policy_
     r = browser.post("/my/policies/apply", data={**fields, "item_code": XGS, "idempotency_key": "other-key-01"},
                      follow_redirects=True)
     assert "该事项免申即享，无需申请" in r.text
+    # a digit that is not 0-9 ("²".isdigit() is true) is a form error, not a 500
+    r = browser.post("/my/policies/apply", data={**fields, "enterprise_id": "²"}, follow_redirects=True)
+    assert r.status_code == 200 and "请选择企业" in r.text
 
 
 # ---------------------------------------------------------------- the policy officer

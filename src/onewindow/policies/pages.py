@@ -140,10 +140,11 @@ def my_policies(request: Request, session: DbSession, principal: PageUser,
 async def apply(request: Request, session: DbSession, principal: PageUser):
     data = await form_dict(request)
     enterprise_id = data.get("enterprise_id", "")
-    back = f"/my/policies?enterprise_id={enterprise_id}" if enterprise_id.isdigit() else "/my/policies"
+    valid = enterprise_id.isascii() and enterprise_id.isdigit() and len(enterprise_id) <= 9  # "²".isdigit() too
+    back = f"/my/policies?enterprise_id={enterprise_id}" if valid else "/my/policies"
 
     def run():
-        if not enterprise_id.isdigit() or len(enterprise_id) > 9:
+        if not valid:
             raise ValidationFailed.one("请选择企业", field="enterprise_id")
         app = applying.apply_for_award(session, actor=principal, enterprise_id=int(enterprise_id),
                                        item_code=data.get("item_code", "")[:40],
