@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
+from onewindow.common.roles import Role
 from onewindow.common.security import Principal
+from tests.cases.conftest import add_user
 from tests.conftest import PASSWORD, csrf
 from tests.policies.conftest import add_match
 
@@ -284,6 +286,22 @@ def test_applying_for_an_award_through_the_api(client, session, policy_world):
     assert r.status_code == 422 and "免申即享" in r.json()["message"]
     r = api(client, w.other_applicant).post("/api/award-items/PT-GQ-01/applications", json=body)
     assert r.status_code == 404
+
+
+def test_an_assistant_applies_for_an_award_only_with_an_authorisation(client, session, policy_world):
+    w = policy_world
+    add_match(session, w, "甲", "PT-GQ-01", 10_000_000)
+    helper = add_user(session, Role.assistant, "pol_api_helper")
+    session.commit()
+    assistant = api(client, helper)
+    for name in ("丙", "甲"):
+        r = assistant.post("/api/award-items/PT-GQ-01/applications", json={"enterprise_id": w.ent(name).id})
+        assert r.status_code == 422 and r.json()["errors"][0]["field"] == "authorisation.reference"
+        assert w.ent(name).name not in r.text and "高新技术企业" not in r.text
+    r = assistant.post("/api/award-items/PT-GQ-01/applications",
+                       json={"enterprise_id": w.ent("甲").id, "authorisation": {"reference": "SQ-2026-0008"}})
+    assert r.status_code == 201, r.text
+    assert r.json()["award"]["amount_fen"] == 10_000_000
 
 
 def test_a_cancelled_batch_frees_its_enterprises_for_the_next(client, session, policy_world):

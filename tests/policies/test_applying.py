@@ -19,7 +19,7 @@ from onewindow.common.security import SYSTEM
 from onewindow.db import for_writing, session_scope
 from onewindow.policies import applying
 from onewindow.policies.models import AwardLedger, MatchRun, PolicyMatch
-from onewindow.sharing.models import EnterpriseMember
+from onewindow.sharing.models import EnterpriseMember, SharedDataRead
 from tests.cases.conftest import add_user
 from tests.conftest import live_engine
 from tests.policies.conftest import AS_OF, add_enterprise, add_item, add_match, catalogue_yaml
@@ -149,6 +149,34 @@ def test_a_retried_start_with_the_same_key_returns_the_same_application(session,
     assert again.id == first.id
     assert [a.id for a in applying.applications_for(session, actor=w.applicant, enterprise_id=w.ent("甲").id)] == [
         first.id]
+
+
+def test_an_assistant_without_authorisation_learns_nothing_about_the_enterprise(session, gq):
+    w = gq
+    helper = add_user(session, Role.assistant, "pol_helper")
+    session.commit()
+    for name in ("丙", "甲"):  # 丙 would be refused naming its data; 甲 would qualify
+        with pytest.raises(ValidationFailed) as e:
+            start(session, w, name, actor=helper)
+        session.rollback()
+        assert e.value.details[0].field == "authorisation.reference"
+        assert w.ent(name).name not in str(e.value.message) + repr(e.value.details)
+        assert "高新技术企业" not in e.value.message
+    assert session.scalar(select(func.count()).select_from(SharedDataRead)) == 0
+    app = start(session, w, actor=helper, authorisation={"reference": "SQ-2026-0007", "authoriser": "张三"})
+    assert app.channel == "assisted" and app.authorisation["reference"] == "SQ-2026-0007"
+    assert app.plan["award"]["amount_fen"] == 10_000_000
+    assert session.scalar(select(func.count()).select_from(SharedDataRead).where(
+        SharedDataRead.actor_id == helper.user_id, SharedDataRead.purpose == "核验奖补申请条件")) == 1
+
+
+def test_the_window_applies_for_an_enterprise_after_checking_identity_on_site(session, gq):
+    w = gq
+    with pytest.raises(ValidationFailed, match="高新技术企业"):  # authorised by being at the window: reasons shown
+        start(session, w, "丙", actor=w.clerk)
+    session.rollback()
+    app = start(session, w, actor=w.clerk)
+    assert app.channel == "window" and app.authorisation["reference"] == "现场办理"
 
 
 # ---------------------------------------------------------------- on a committed database, with real threads

@@ -286,7 +286,8 @@ def run(body: RunIn, session: DbSession, actor: CurrentUser):
              summary="申请兑现非免申即享事项：生成办件申请（奖补信息锁定在表单上），再按办件流程补充并提交")
 def apply(code: Code, body: ApplyIn, session: DbSession, actor: CurrentUser, key: IdempotencyKey = None) -> dict:
     app = applying.apply_for_award(session, actor=actor, enterprise_id=body.enterprise_id, item_code=code,
-                                   contact_phone=body.contact_phone, idempotency_key=key)
+                                   contact_phone=body.contact_phone, idempotency_key=key,
+                                   authorisation=body.authorisation.model_dump() if body.authorisation else None)
     return {"application_id": app.id, "status": app.status, "title": app.title, "award": applying.award_of(app)}
 
 

@@ -24,6 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from onewindow.cases import service as cases
+from onewindow.cases.applying import _check_authorisation as check_authorisation
 from onewindow.cases.models import Application, Case
 from onewindow.common import audit, lease, outbox
 from onewindow.common.errors import Conflict, Forbidden, ValidationFailed
@@ -42,6 +43,7 @@ from onewindow.policies.access import (
 )
 from onewindow.policies.models import AwardItem, AwardLedger, PolicyMatch
 from onewindow.policies.rules import format_money
+from onewindow.sharing import service as sharing
 from onewindow.sharing.models import Enterprise
 
 RUNNING = ("draft", "submitted", "returned")  # before acceptance; accepted ones run while the case does
@@ -68,6 +70,10 @@ def apply_for_award(session: Session, *, actor: Principal, enterprise_id: int, i
         raise Forbidden("奖补申请须由企业、帮办代办员或综合窗口提交")
     if actor.role == Role.applicant:
         readable_enterprise(session, actor, enterprise_id)  # 404 unless the account acts for the enterprise
+    else:
+        # As cases.start_application does for an assisted application — but before the enterprise's
+        # profile is read, so a refusal below cannot show its data to someone not authorised to see it.
+        check_authorisation(authorisation, required=actor.role == Role.assistant)
     item = current_item(session, item_code, as_of=as_of)
     if item.auto_grant:
         raise ValidationFailed.one("该事项免申即享，无需申请", field="item_code")
@@ -78,6 +84,9 @@ def apply_for_award(session: Session, *, actor: Principal, enterprise_id: int, i
     ent = session.scalar(select(Enterprise).where(Enterprise.id == enterprise_id).with_for_update())
     if ent is None:
         raise ValidationFailed.one(f"企业{enterprise_id}不存在", field="enterprise_id")
+    if actor.role != Role.applicant:  # staff acting for the enterprise: its registry data is read and logged
+        sharing.find_subject(session, actor=actor, kind="enterprise", key=ent.uscc, application_id=None,
+                             purpose="核验奖补申请条件")
     if idempotency_key and (same := _by_key(session, actor, idempotency_key)) is not None:
         return same
     period = award_period(item, str(as_of.year))

@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from onewindow.cases.schemas import AuthorisationIn
 from onewindow.common.schemas import MAX_ID
 
 from .models import AwardItem, Policy, PolicyParameter, PolicyTestCase
@@ -353,6 +354,8 @@ class ApplyIn(BaseModel):
 
     enterprise_id: int = Field(ge=1, le=MAX_ID)
     contact_phone: str = Field(default="", max_length=20)
+    authorisation: AuthorisationIn | None = Field(
+        default=None, description="帮办代办须登记申请人授权（授权书编号）；综合窗口现场核验身份时可省略")
 
 
 class ApplyOut(BaseModel):
