@@ -246,6 +246,12 @@ def test_batch_generate_exclude_approve_pay_and_the_enterprise_sees_it(client, s
                      follow_redirects=True)
     assert "理由：经核查已迁出本市" in r.text and 'id="batch-total">5万元' in r.text
     version = re.search(r'id="approve-form".*?name="version" value="(\d+)"', r.text, re.S).group(1)
+    for bad in ("²", "١", "1" * 12, "-1"):  # not ASCII digits (or too long): answered on the page, not a 500
+        r = officer.post(f"{batch_url}/approve", data={"csrf_token": token, "version": bad}, follow_redirects=True)
+        assert r.status_code == 200 and "版本号须为不超过9位的数字" in r.text
+        r = officer.post(excl.replace("/exclude", "/include"), data={"csrf_token": token, "version": bad},
+                         follow_redirects=True)
+        assert r.status_code == 200 and "版本号须为不超过9位的数字" in r.text
     r = officer.post(f"{batch_url}/approve", data={"csrf_token": token, "version": str(int(version) - 1)},
                      follow_redirects=True)
     assert "已被他人修改" in r.text  # a stale approval is refused

@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import RedirectResponse
 
+from onewindow.common.errors import ValidationFailed
 from onewindow.common.http import CsrfChecked, DbSession, PageUser
 from onewindow.common.schemas import MAX_ID
 from onewindow.common.web import attempt, form_dict, render
@@ -20,9 +21,15 @@ ADMIN = "/policy-admin"
 Id = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
-def _int(value: str | None) -> int | None:
+def _int(value: str | None, *, field: str = "version", label: str = "版本号") -> int | None:
+    """A posted whole number (ASCII digits only: "²".isdigit() is true but int() refuses it); None when
+    left empty, a located ValidationFailed when it is not a number."""
     value = (value or "").strip()
-    return int(value) if value.isdigit() and len(value) < 10 else None
+    if not value:
+        return None
+    if value.isascii() and value.isdigit() and len(value) < 10:
+        return int(value)
+    raise ValidationFailed.one(f"{label}须为不超过9位的数字", field=field)
 
 
 @router.get(f"{ADMIN}/batches")
