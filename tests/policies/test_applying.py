@@ -151,6 +151,22 @@ def test_a_retried_start_with_the_same_key_returns_the_same_application(session,
         first.id]
 
 
+def test_an_award_paid_under_a_fixed_amount_is_not_applied_for_again_after_the_version_adds_stages(session, gq):
+    w = gq
+    app = start(session, w)
+    applying.record_case_award(session, case=through_approval(session, w, app))
+    session.commit()
+    old = w.items[GQ]
+    item = add_item(session, w, GQ, title=old.title, department="KJJ", rule=old.rule, apply_item="T-KJ-0101",
+                    amount={"stages": [{"name": "认定", "amount": 6_000_000}, {"name": "复审", "amount": 4_000_000}]},
+                    version=2)
+    match = session.scalar(select(PolicyMatch).where(PolicyMatch.item_code == GQ))
+    match.item_version_id, match.stage_amounts = item.id, {"认定": 6_000_000, "复审": 4_000_000}
+    session.commit()
+    with pytest.raises(Conflict, match="已兑现"):
+        start(session, w)
+
+
 def test_an_assistant_without_authorisation_learns_nothing_about_the_enterprise(session, gq):
     w = gq
     helper = add_user(session, Role.assistant, "pol_helper")

@@ -238,6 +238,75 @@ def test_a_paid_stage_is_left_out_and_the_next_stage_is_paid(session, policy_wor
         (w.ent("甲").id, "申报受理"): 300_000_000}
 
 
+def _new_version(session, w, match, *, amount, stages=None, awarded):
+    """Publish the item's next version and recompute the match under it, as a matching run would."""
+    old = w.items[match.item_code]
+    item = add_item(session, w, match.item_code, title=old.title, department="FGW", rule=old.rule, amount=amount,
+                    auto_grant=old.auto_grant, version=old.version + 1)
+    match.item_version_id = item.id
+    match.awarded_amount_fen = match.eligible_amount_fen = awarded
+    match.stage_amounts = stages or {}
+    session.commit()
+    return item
+
+
+def test_a_version_switching_from_a_fixed_amount_to_stages_does_not_pay_again(session, policy_world):
+    w = policy_world
+    match = add_match(session, w, "甲", XGS, 5_000_000)
+    session.commit()
+    pay(session, w, d.generate_batch(session, actor=w.officer, item_code=XGS, period="2026"), "XGS-1")
+    stages = {"首期": 3_000_000, "二期": 2_000_000}
+    _new_version(session, w, match, amount={"stages": [{"name": k, "amount": v} for k, v in stages.items()]},
+                 stages=stages, awarded=5_000_000)
+    with pytest.raises(ValidationFailed, match="没有待兑现"):  # the whole-award row covers every stage
+        d.generate_batch(session, actor=w.officer, item_code=XGS, period="2026")
+    session.rollback()
+    assert sum(r.amount_fen for r in ledger_rows(session, XGS)) == 5_000_000
+
+
+def test_a_renamed_stage_pays_only_what_is_left_of_the_award(session, policy_world):
+    w = policy_world
+    match = add_match(session, w, "甲", SS, 200_000_000, stages={"辅导备案": 200_000_000})
+    session.commit()
+    pay(session, w, d.generate_batch(session, actor=w.officer, item_code=SS, period="2026"), "SS-1")
+    stages = {"辅导备案登记": 200_000_000, "申报受理": 300_000_000}  # v2 renamed the first stage
+    _new_version(session, w, match, amount={"stages": [{"name": k, "amount": v} for k, v in stages.items()]},
+                 stages=stages, awarded=500_000_000)
+    second = d.generate_batch(session, actor=w.officer, item_code=SS, period="2026")
+    assert second.total_fen == 300_000_000  # not 5亿: 2亿 of the award is already in the ledger
+    pay(session, w, second, "SS-2")
+    assert sum(r.amount_fen for r in ledger_rows(session, SS)) == 500_000_000
+    with pytest.raises(ValidationFailed, match="没有待兑现"):
+        d.generate_batch(session, actor=w.officer, item_code=SS, period="2026")
+
+
+def test_a_fixed_version_after_a_paid_stage_pays_the_difference_once(session, policy_world):
+    w = policy_world
+    match = add_match(session, w, "甲", SS, 200_000_000, stages={"辅导备案": 200_000_000})
+    session.commit()
+    pay(session, w, d.generate_batch(session, actor=w.officer, item_code=SS, period="2026"), "SS-1")
+    _new_version(session, w, match, amount={"fixed": 500_000_000}, awarded=500_000_000)
+    second = d.generate_batch(session, actor=w.officer, item_code=SS, period="2026")
+    assert {k: ln.amount_fen for k, ln in lines_of(session, second).items()} == {(w.ent("甲").id, ""): 300_000_000}
+    pay(session, w, second, "SS-2")
+    with pytest.raises(ValidationFailed, match="没有待兑现"):
+        d.generate_batch(session, actor=w.officer, item_code=SS, period="2026")
+
+
+def test_payment_is_refused_when_a_whole_award_row_reached_the_ledger_meanwhile(session, policy_world):
+    w = policy_world
+    add_match(session, w, "甲", SS, 500_000_000, stages={"辅导备案": 200_000_000, "申报受理": 300_000_000})
+    session.commit()
+    batch = d.generate_batch(session, actor=w.officer, item_code=SS, period="2026")
+    batch = d.approve_batch(session, actor=w.officer, batch_id=batch.id, version=batch.version)
+    session.add(AwardLedger(enterprise_id=w.ent("甲").id, item_code=SS, item_version_id=w.items[SS].id, stage="",
+                            award_period="once", amount_fen=500_000_000, source="application", case_code="CASE-2",
+                            payment_reference="CASE-2"))
+    session.commit()
+    with pytest.raises(Conflict, match="政策测试甲有限公司"):
+        d.mark_paid(session, actor=w.officer, batch_id=batch.id, payment_reference="P-Y", version=batch.version)
+
+
 def test_the_ledger_key_is_the_final_guard_and_names_the_enterprise(session, xgs):
     w = xgs
     batch = d.generate_batch(session, actor=w.officer, item_code=XGS, period="2026")

@@ -10,6 +10,7 @@ city's 政策管理员) on every item. Enterprise accounts see only the enterpri
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -134,3 +135,46 @@ def ledger_keys(session: Session, *, item_code: str, period: str, enterprise_ids
     return {(e, s) for e, s in session.execute(stmt)}
 
 
+
+
+@dataclass
+class Paid:
+    """What the ledger already holds for one enterprise, item and award period."""
+    stages: set[str] = field(default_factory=set)
+    total_fen: int = 0
+
+
+def ledger_paid(session: Session, *, item_code: str, period: str, enterprise_ids: list[int] | None = None
+                ) -> dict[int, Paid]:
+    """Per enterprise: the stages in the ledger for an item and award period, and their total."""
+    stmt = select(AwardLedger.enterprise_id, AwardLedger.stage, AwardLedger.amount_fen).where(
+        AwardLedger.item_code == item_code, AwardLedger.award_period == period)
+    if enterprise_ids is not None:
+        stmt = stmt.where(AwardLedger.enterprise_id.in_(enterprise_ids))
+    out: dict[int, Paid] = {}
+    for ent_id, stage, amount in session.execute(stmt):
+        paid = out.setdefault(ent_id, Paid())
+        paid.stages.add(stage)
+        paid.total_fen += int(amount)
+    return out
+
+
+def payable_split(awarded_fen: int, stage_amounts: dict | None, paid: Paid | None) -> list[tuple[str, int]]:
+    """The stages still to pay: `stage_split` less the stages in the ledger — and bounded by money, so a
+    version that changed the stages (fixed → staged, a stage renamed) never pays more in all than the
+    award: a whole-award row (stage "") covers everything, and the lines add up to at most the award
+    less what the ledger already holds for it, whatever the stage names."""
+    split = stage_split(awarded_fen, stage_amounts)
+    if paid is None:
+        return split
+    if "" in paid.stages:
+        return []
+    out, left = [], awarded_fen - paid.total_fen
+    for name, amount in split:
+        if name in paid.stages:
+            continue
+        give = min(amount, left)
+        if give > 0:
+            out.append((name, give))
+            left -= give
+    return out

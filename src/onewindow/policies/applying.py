@@ -36,10 +36,10 @@ from onewindow.policies.access import (
     accounts_for,
     award_period,
     current_item,
-    ledger_keys,
+    ledger_paid,
     local_today,
+    payable_split,
     readable_enterprise,
-    stage_split,
 )
 from onewindow.policies.models import AwardItem, AwardLedger, PolicyMatch
 from onewindow.policies.rules import format_money
@@ -152,8 +152,8 @@ def _payable_stages(session: Session, ent: Enterprise, item: AwardItem, period: 
         raise ValidationFailed.one(f"{refuse}该事项资金额度已用完", field="item_code")
     if match.item_version_id != item.id:
         raise Conflict(f"「{item.title}」已更新版本，匹配结果正在重新计算，请稍后再申请")
-    paid = ledger_keys(session, item_code=item.code, period=period, enterprise_ids=[ent.id])
-    stages = [(s, a) for s, a in stage_split(match.awarded_amount_fen, match.stage_amounts) if (ent.id, s) not in paid]
+    paid = ledger_paid(session, item_code=item.code, period=period, enterprise_ids=[ent.id]).get(ent.id)
+    stages = payable_split(match.awarded_amount_fen, match.stage_amounts, paid)
     if not stages:
         when = "" if period == "once" else f"{period}年度"
         raise Conflict(f"{ent.name}{when}的「{item.title}」奖补已兑现，不能重复申请")

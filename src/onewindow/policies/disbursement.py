@@ -40,9 +40,11 @@ from onewindow.policies.access import (
     current_item,
     department_scope,
     ledger_keys,
+    ledger_paid,
     my_enterprise_ids,
+    payable_split,
     readable_enterprise,
-    stage_split,
+    stage_split,  # noqa: F401 -- re-exported (tests use disbursement.stage_split)
 )
 from onewindow.policies.models import AwardItem, AwardLedger, DisbursementBatch, DisbursementLine, PolicyMatch
 from onewindow.policies.rules import format_money
@@ -133,7 +135,7 @@ def _pending_lines(session: Session, item: AwardItem, period: str) -> list[dict]
     """One line per enterprise and stage with an award to pay, leaving out what is paid or in another
     open batch. Enterprises no longer 存续 are listed but excluded, so the reviewer sees why."""
     ap = award_period(item, period)
-    paid = ledger_keys(session, item_code=item.code, period=ap)
+    paid = ledger_paid(session, item_code=item.code, period=ap)
     taken = _in_open_batches(session, item, period)
     rows = session.execute(select(PolicyMatch.enterprise_id, PolicyMatch.awarded_amount_fen,
                                   PolicyMatch.stage_amounts, Enterprise.status)
@@ -142,8 +144,8 @@ def _pending_lines(session: Session, item: AwardItem, period: str) -> list[dict]
                            .order_by(PolicyMatch.enterprise_id))
     lines = []
     for ent_id, awarded, stages, status in rows:
-        for stage, amount in stage_split(awarded, stages):
-            if (ent_id, stage) in paid or (ent_id, stage) in taken:
+        for stage, amount in payable_split(awarded, stages, paid.get(ent_id)):
+            if (ent_id, stage) in taken:
                 continue
             line = {"enterprise_id": ent_id, "stage": stage, "amount_fen": amount, "status": "included",
                     "excluded_reason": None, "excluded_by": None}
@@ -233,8 +235,9 @@ def include_line(session: Session, *, actor: Principal, batch_id: int, line_id: 
     item = session.get(AwardItem, batch.item_version_id)
     _lock_item(session, item.code)
     key = (line.enterprise_id, line.stage)
-    if key in ledger_keys(session, item_code=item.code, period=award_period(item, batch.period),
-                          enterprise_ids=[line.enterprise_id]):
+    paid = ledger_keys(session, item_code=item.code, period=award_period(item, batch.period),
+                       enterprise_ids=[line.enterprise_id])
+    if key in paid or (line.enterprise_id, "") in paid:  # a whole-award row covers every stage
         raise Conflict("该企业的这笔奖补已兑现，不能再次拨付")
     if key in _in_open_batches(session, item, batch.period, other_than=batch.id):
         raise Conflict("该企业的这笔奖补已列入另一个未完成的批次")
@@ -336,8 +339,8 @@ def mark_paid(session: Session, *, actor: Principal, batch_id: int, payment_refe
 
 def _refuse_if_paid(session: Session, item: AwardItem, ap: str, lines: list[DisbursementLine]) -> None:
     wanted = {(ln.enterprise_id, ln.stage) for ln in lines}
-    clash = wanted & ledger_keys(session, item_code=item.code, period=ap,
-                                 enterprise_ids=sorted({e for e, _ in wanted}))
+    paid = ledger_keys(session, item_code=item.code, period=ap, enterprise_ids=sorted({e for e, _ in wanted}))
+    clash = {(e, s) for e, s in wanted if (e, s) in paid or (e, "") in paid}  # a whole-award row covers all
     if not clash:
         return
     names = dict(session.execute(select(Enterprise.id, Enterprise.name)
