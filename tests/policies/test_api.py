@@ -54,12 +54,21 @@ def test_officer_generates_reviews_and_pays_a_batch(client, session, policy_worl
     assert by_name["政策测试戊有限公司"]["status"] == "excluded" and "注销" in by_name["政策测试戊有限公司"]["excluded_reason"]
     jia = by_name["政策测试甲有限公司"]
 
-    r = officer.post(f"/api/disbursements/{batch['id']}/lines/{jia['id']}/exclude", json={"reason": "  "})
+    line_url = f"/api/disbursements/{batch['id']}/lines/{jia['id']}"
+    v = batch["version"]
+    r = officer.post(f"{line_url}/exclude", json={"reason": "  ", "version": v})
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "reason"
-    r = officer.post(f"/api/disbursements/{batch['id']}/lines/{jia['id']}/exclude", json={"reason": "核查中"})
+    r = officer.post(f"{line_url}/exclude", json={"reason": "核查中"})  # the version seen is required
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "version"
+    r = officer.post(f"{line_url}/exclude", json={"reason": "核查中", "version": v + 1})
+    assert r.status_code == 409  # a stale or made-up version is refused
+    r = officer.post(f"{line_url}/exclude", json={"reason": "核查中", "version": v})
     assert r.status_code == 200 and r.json()["status"] == "excluded" and r.json()["excluded_reason"] == "核查中"
     assert officer.get(f"/api/disbursements/{batch['id']}").json()["total_fen"] == 0
-    r = officer.post(f"/api/disbursements/{batch['id']}/lines/{jia['id']}/include", json={})
+    assert officer.post(f"{line_url}/include", json={}).status_code == 422
+    r = officer.post(f"{line_url}/include", json={"version": v})
+    assert r.status_code == 409  # the exclusion moved the batch on
+    r = officer.post(f"{line_url}/include", json={"version": v + 1})
     assert r.status_code == 200 and r.json()["status"] == "included"
 
     seen = officer.get(f"/api/disbursements/{batch['id']}").json()
@@ -308,9 +317,15 @@ def test_a_cancelled_batch_frees_its_enterprises_for_the_next(client, session, p
     _xgs_matches(session, policy_world)
     officer = api(client, policy_world.officer)
     first = officer.post("/api/disbursements", json={"item_code": XGS, "period": "2026"}).json()
-    r = officer.post(f"/api/disbursements/{first['id']}/cancel", json={"reason": ""})
+    r = officer.post(f"/api/disbursements/{first['id']}/cancel", json={"reason": "", "version": first["version"]})
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "reason"
     r = officer.post(f"/api/disbursements/{first['id']}/cancel", json={"reason": "名单有误，重新生成"})
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "version"
+    r = officer.post(f"/api/disbursements/{first['id']}/cancel",
+                     json={"reason": "名单有误，重新生成", "version": first["version"] + 1})
+    assert r.status_code == 409
+    r = officer.post(f"/api/disbursements/{first['id']}/cancel",
+                     json={"reason": "名单有误，重新生成", "version": first["version"]})
     assert r.status_code == 200 and r.json()["status_label"] == "已作废"
     second = officer.post("/api/disbursements", json={"item_code": XGS, "period": "2026"}).json()
     assert second["id"] != first["id"] and second["sequence"] == 2 and second["total_fen"] == 5_000_000

@@ -240,6 +240,11 @@ def test_batch_generate_exclude_approve_pay_and_the_enterprise_sees_it(client, s
     assert "政策测试甲有限公司" in page and "政策测试乙有限公司" in page and "10万元" in page
     excl = re.search(r'data-enterprise="政策测试乙有限公司">.*?action="([^"]+/exclude)"', page, re.S).group(1)
     version = re.search(r'name="version" value="(\d+)"', page).group(1)
+    r = officer.post(excl, data={"csrf_token": token, "reason": "经核查已迁出本市"}, follow_redirects=True)
+    assert "缺少版本号" in r.text  # the form's version is required: no silent skip of the lock
+    r = officer.post(excl, data={"csrf_token": token, "version": str(int(version) + 1), "reason": "经核查已迁出本市"},
+                     follow_redirects=True)
+    assert "已被他人修改" in r.text
     r = officer.post(excl, data={"csrf_token": token, "version": version, "reason": ""}, follow_redirects=True)
     assert "剔除企业须写明理由" in r.text
     r = officer.post(excl, data={"csrf_token": token, "version": version, "reason": "经核查已迁出本市"},

@@ -21,12 +21,13 @@ ADMIN = "/policy-admin"
 Id = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
-def _int(value: str | None, *, field: str = "version", label: str = "版本号") -> int | None:
-    """A posted whole number (ASCII digits only: "²".isdigit() is true but int() refuses it); None when
-    left empty, a located ValidationFailed when it is not a number."""
+def _int(value: str | None, *, field: str = "version", label: str = "版本号") -> int:
+    """A posted whole number (ASCII digits only: "²".isdigit() is true but int() refuses it); a located
+    ValidationFailed when it is missing or not a number. The batch forms all post the version they
+    showed (optimistic locking), so a missing one is refused rather than skipping the check."""
     value = (value or "").strip()
     if not value:
-        return None
+        raise ValidationFailed.one(f"缺少{label}，请刷新页面后重试", field=field)
     if value.isascii() and value.isdigit() and len(value) < 10:
         return int(value)
     raise ValidationFailed.one(f"{label}须为不超过9位的数字", field=field)
@@ -90,9 +91,9 @@ def _batch_action(path: str, action, done: str) -> None:
 
 
 _batch_action("approve", lambda s, p, b, d: disbursement.approve_batch(
-    s, actor=p, batch_id=b, version=_int(d.get("version")) or 0), "批次已审核通过，待登记支付")
+    s, actor=p, batch_id=b, version=_int(d.get("version"))), "批次已审核通过，待登记支付")
 _batch_action("pay", lambda s, p, b, d: disbursement.mark_paid(
-    s, actor=p, batch_id=b, payment_reference=d.get("payment_reference", ""), version=_int(d.get("version")) or 0),
+    s, actor=p, batch_id=b, payment_reference=d.get("payment_reference", ""), version=_int(d.get("version"))),
     "已登记支付，奖补已记入台账并通知企业")
 _batch_action("cancel", lambda s, p, b, d: disbursement.cancel_batch(
     s, actor=p, batch_id=b, reason=d.get("reason", ""), version=_int(d.get("version"))), "批次已作废")

@@ -382,20 +382,20 @@ class ExcludeIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     reason: str = Field(min_length=1, max_length=2000, description="剔除理由")
-    version: int | None = Field(default=None, ge=1, le=MAX_ID)
+    version: int = Field(ge=1, le=MAX_ID, description="页面所见的批次版本号（乐观锁）")
 
 
 class IncludeIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    version: int | None = Field(default=None, ge=1, le=MAX_ID)
+    version: int = Field(ge=1, le=MAX_ID, description="页面所见的批次版本号（乐观锁）")
 
 
 class CancelIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     reason: str = Field(min_length=1, max_length=2000, description="作废理由")
-    version: int | None = Field(default=None, ge=1, le=MAX_ID)
+    version: int = Field(ge=1, le=MAX_ID, description="页面所见的批次版本号（乐观锁）")
 
 
 class PayIn(BaseModel):
