@@ -195,6 +195,24 @@ def test_the_window_applies_for_an_enterprise_after_checking_identity_on_site(se
     assert app.channel == "window" and app.authorisation["reference"] == "现场办理"
 
 
+def test_an_idempotency_key_used_for_something_else_is_a_conflict_not_a_rewrite(session, gq):
+    w = gq
+    first = start(session, w, idempotency_key="award-apply-0002")
+    with pytest.raises(Conflict, match="幂等键"):  # another enterprise and award, same key
+        start(session, w, "乙", "PT-ZJ-01", idempotency_key="award-apply-0002")
+    session.rollback()
+    assert first.plan["award"]["item_code"] == GQ and first.subject_key == w.ent("甲").uscc
+    ordinary = cases.start_application(session, actor=w.applicant, target_kind="item", target_code="T-KJ-0101",
+                                       subject_kind="enterprise", subject_key=w.ent("乙").uscc,
+                                       idempotency_key="plain-0001")
+    session.commit()
+    with pytest.raises(Conflict, match="幂等键"):  # an ordinary application's key: left as it was
+        start(session, w, "乙", "PT-ZJ-01", idempotency_key="plain-0001")
+    session.rollback()
+    session.refresh(ordinary)
+    assert applying.award_of(ordinary) is None and "award_amount" not in (ordinary.form_data or {})
+
+
 # ---------------------------------------------------------------- on a committed database, with real threads
 
 @pytest.fixture(scope="module")

@@ -87,7 +87,7 @@ def apply_for_award(session: Session, *, actor: Principal, enterprise_id: int, i
     if actor.role != Role.applicant:  # staff acting for the enterprise: its registry data is read and logged
         sharing.find_subject(session, actor=actor, kind="enterprise", key=ent.uscc, application_id=None,
                              purpose="核验奖补申请条件")
-    if idempotency_key and (same := _by_key(session, actor, idempotency_key)) is not None:
+    if idempotency_key and (same := _by_key(session, actor, idempotency_key, ent, item)) is not None:
         return same
     period = award_period(item, str(as_of.year))
     running = _running_application(session, ent, item)
@@ -97,16 +97,31 @@ def apply_for_award(session: Session, *, actor: Principal, enterprise_id: int, i
     app = cases.start_application(session, actor=actor, target_kind="item", target_code=item.apply_item_code,
                                   subject_kind="enterprise", subject_key=ent.uscc, contact_phone=contact_phone,
                                   authorisation=authorisation, idempotency_key=idempotency_key)
+    if award_of(app) is not None or app.subject_key != ent.uscc or app.target_code != item.apply_item_code:
+        # A concurrent request with the same key made its application first: the key decides.
+        _check_same(app, ent, item)
+        return app
     _record_award(app, item, period, stages)
     audit.record(session, actor=actor, action="policy.apply", entity_type="application", entity_id=app.id,
                  after=app.plan["award"])
     return app
 
 
-def _by_key(session: Session, actor: Principal, key: str) -> Application | None:
+def _by_key(session: Session, actor: Principal, key: str, ent: Enterprise, item: AwardItem) -> Application | None:
+    """The application a retried request made, matched on the key together with its subject and award:
+    a key used for anything else (another enterprise or award, an ordinary application) is a 409 —
+    never a reason to rewrite that application."""
     app = session.scalar(select(Application).where(Application.created_by_id == actor.user_id,
                                                    Application.idempotency_key == key))
-    return app if app is not None and "award" in (app.plan or {}) else None
+    if app is not None:
+        _check_same(app, ent, item)
+    return app
+
+
+def _check_same(app: Application, ent: Enterprise, item: AwardItem) -> None:
+    award = award_of(app)
+    if award is None or award.get("item_code") != item.code or app.subject_key != ent.uscc:
+        raise Conflict("该幂等键（Idempotency-Key）已用于另一项申请，请为新的申请使用新的键")
 
 
 def _award_applications(session: Session, ent: Enterprise, item: AwardItem):
