@@ -4,6 +4,7 @@ do what (through the services), bad input answered 422 naming the field, money i
 from __future__ import annotations
 
 from fastapi.testclient import TestClient
+from sqlalchemy import event
 
 from onewindow.common.roles import Role
 from onewindow.common.security import Principal
@@ -311,6 +312,30 @@ def test_an_assistant_applies_for_an_award_only_with_an_authorisation(client, se
                        json={"enterprise_id": w.ent("甲").id, "authorisation": {"reference": "SQ-2026-0008"}})
     assert r.status_code == 201, r.text
     assert r.json()["award"]["amount_fen"] == 10_000_000
+
+
+def test_the_batch_list_reads_the_item_versions_in_one_query(client, connection, session, policy_world):
+    w = policy_world
+    _xgs_matches(session, w)
+    add_match(session, w, "丙", "PT-WG-01", 720_000)
+    session.commit()
+    officer = api(client, w.officer)
+    for code in (XGS, "PT-WG-01"):
+        assert officer.post("/api/disbursements", json={"item_code": code, "period": "2026"}).status_code == 201
+    seen: list[str] = []
+
+    def count(conn, cursor, statement, *args):
+        if "award_items" in statement:
+            seen.append(statement)
+
+    event.listen(connection, "before_cursor_execute", count)
+    try:
+        r = officer.get("/api/disbursements")
+    finally:
+        event.remove(connection, "before_cursor_execute", count)
+    assert r.status_code == 200
+    assert sorted(b["item_title"] for b in r.json()["items"]) == ["新规上工业企业奖励", "稳岗返还"]
+    assert len(seen) == 1, seen
 
 
 def test_a_cancelled_batch_frees_its_enterprises_for_the_next(client, session, policy_world):

@@ -291,8 +291,8 @@ def apply(code: Code, body: ApplyIn, session: DbSession, actor: CurrentUser, key
     return {"application_id": app.id, "status": app.status, "title": app.title, "award": applying.award_of(app)}
 
 
-def batch_out(session: Session, batch: DisbursementBatch) -> dict:
-    item = session.get(AwardItem, batch.item_version_id)
+def batch_out(session: Session, batch: DisbursementBatch, item: AwardItem | None = None) -> dict:
+    item = item or session.get(AwardItem, batch.item_version_id)
     return {**{c: getattr(batch, c) for c in ("id", "item_code", "period", "sequence", "status", "line_count",
                                                "total_fen", "generated_by", "generated_at", "reviewed_by",
                                                "reviewed_at", "payment_reference", "paid_at", "version")},
@@ -323,7 +323,8 @@ def batches(session: DbSession, actor: CurrentUser, item_code: str | None = Quer
             status: str | None = Query(None, max_length=12), page: int = PageNo, per_page: int = PerPage) -> dict:
     result = disbursement.list_batches(session, actor=actor, item_code=item_code, status=status, page=page,
                                        per_page=per_page)
-    return _page(result, lambda b: batch_out(session, b))
+    items = disbursement.item_versions(session, result.items)
+    return _page(result, lambda b: batch_out(session, b, items[b.item_version_id]))
 
 
 @router.post("/disbursements", response_model=BatchOut, status_code=201, tags=DISBURSE,

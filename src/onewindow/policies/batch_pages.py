@@ -38,7 +38,7 @@ def batches(request: Request, session: DbSession, principal: PageUser, status: s
             item_code: str | None = Query(None, max_length=40), page: int = Query(1, ge=1, le=100000)):
     result = disbursement.list_batches(session, actor=principal, status=status or None, item_code=item_code or None,
                                        page=page, per_page=30)
-    titles = {b.item_version_id: session.get(AwardItem, b.item_version_id).title for b in result.items}
+    titles = {i.id: i.title for i in disbursement.item_versions(session, result.items).values()}
     dept = access.department_scope(principal)
     auto_items = [i for i in library.search_items(session, auto_grant=True, page=1, per_page=200).items
                   if dept is None or i.department_id == dept]

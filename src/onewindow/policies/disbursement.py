@@ -432,6 +432,14 @@ def list_batches(session: Session, *, actor: Principal, item_code: str | None = 
     return paginate(session, stmt, page=page, per_page=per_page)
 
 
+def item_versions(session: Session, batches) -> dict[int, AwardItem]:
+    """The item version of each batch on a page, in one query (not one per batch)."""
+    ids = {b.item_version_id for b in batches}
+    if not ids:
+        return {}
+    return {i.id: i for i in session.scalars(select(AwardItem).where(AwardItem.id.in_(ids)))}
+
+
 def batch_lines(session: Session, *, actor: Principal, batch_id: int, status: str | None = None,
                 page: int = 1, per_page: int = 100) -> Page:
     """A batch's lines with each enterprise's name and code: (line, name, uscc) rows."""
