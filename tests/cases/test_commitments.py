@@ -10,6 +10,7 @@ from sqlalchemy import select
 from onewindow.cases import service
 from onewindow.cases.models import Commitment
 from onewindow.common.errors import Conflict, ValidationFailed
+from onewindow.common.models import OutboxMessage
 from onewindow.licences import service as licences
 from onewindow.sharing import service as sharing
 from tests.cases.conftest import PDF
@@ -138,5 +139,8 @@ def test_overdue_pending_material_is_reminded_once(session, world):
                    commitment_text="承诺补交", due_on=TODAY + timedelta(days=3))
     first = service.sweep(session, today=TODAY + timedelta(days=4), holder="t")
     again = service.sweep(session, today=TODAY + timedelta(days=5), holder="t")
-    assert first.commitments_overdue == 1 and first.notified >= 1
-    assert again.commitments_overdue == 1 and again.notified == 0
+    assert first.commitments_overdue == 1 and again.commitments_overdue == 1
+    # one reminder however often the sweep runs (other notices — a task turning 超期 on the later day,
+    # depending on the weekday the test runs — are not this test's concern)
+    reminders = session.scalars(select(OutboxMessage).where(OutboxMessage.dedupe_key.like("pending:%"))).all()
+    assert len(reminders) == 1 and reminders[0].subject.startswith("容缺材料已逾期")
