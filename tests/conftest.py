@@ -10,7 +10,9 @@ from __future__ import annotations
 import os
 import re
 import tempfile
+import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -36,6 +38,18 @@ def database_url(worker: str, purpose: str = "") -> str:
         return f"sqlite:///{tempfile.mkdtemp(prefix=f'ow-{suffix}-')}/test.db"
     base, _, name = target.rpartition("/")
     return recreate_postgres_database(base, f"{name}_{suffix}")
+
+
+def at_once(calls):
+    """Run the calls in threads released together by a barrier; their results in order."""
+    barrier = threading.Barrier(len(calls))
+
+    def run(call):
+        barrier.wait()
+        return call()
+
+    with ThreadPoolExecutor(len(calls)) as pool:
+        return list(pool.map(run, calls))
 
 
 def live_engine(worker: str, purpose: str):

@@ -36,19 +36,36 @@ def db_upgrade(revision: str = "head") -> None:
     typer.echo(f"数据库已迁移到 {revision}：{get_engine().url.render_as_string(hide_password=True)}")
 
 
-@catalog_app.command("import")
-def catalog_import(path: Path) -> None:
-    """导入目录文件（.yaml/.xlsx）；有任何错误则不写入。"""
-    from onewindow.catalog import transfer
+def _import_file(path: Path, importer) -> object:
+    """Run an import service on a file as the system; a domain error (any bad row) exits with the list."""
     from onewindow.common.errors import DomainError
     from onewindow.common.security import SYSTEM
     from onewindow.db import session_scope
 
     try:
         with session_scope() as session:
-            s = transfer.import_catalog(session, actor=SYSTEM, filename=path.name, content=path.read_bytes())
+            return importer(session, actor=SYSTEM, filename=path.name, content=path.read_bytes())
     except DomainError as exc:
         _fail(exc)
+
+
+def _export_file(path: Path, exporter) -> None:
+    """Write an export service's .yaml or .xlsx (by the path's suffix) to the path."""
+    from onewindow.db import session_scope
+
+    fmt = "xlsx" if path.suffix.lower() == ".xlsx" else "yaml"
+    with session_scope() as session:
+        content, _, _ = exporter(session, fmt=fmt)
+    path.write_bytes(content)
+    typer.echo(f"已导出到 {path}")
+
+
+@catalog_app.command("import")
+def catalog_import(path: Path) -> None:
+    """导入目录文件（.yaml/.xlsx）；有任何错误则不写入。"""
+    from onewindow.catalog import transfer
+
+    s = _import_file(path, transfer.import_catalog)
     typer.echo(f"导入完成：部门 {s.departments}，事项版本 {s.items}（未变 {s.unchanged_items}），一件事 {s.bundles}")
 
 
@@ -56,13 +73,8 @@ def catalog_import(path: Path) -> None:
 def catalog_export(path: Path) -> None:
     """导出整个目录；按扩展名选择 .yaml 或 .xlsx。"""
     from onewindow.catalog import transfer
-    from onewindow.db import session_scope
 
-    fmt = "xlsx" if path.suffix.lower() == ".xlsx" else "yaml"
-    with session_scope() as session:
-        content, _, _ = transfer.export_catalog(session, fmt=fmt)
-    path.write_bytes(content)
-    typer.echo(f"已导出到 {path}")
+    _export_file(path, transfer.export_catalog)
 
 
 @calendar_app.command("load")
@@ -110,30 +122,17 @@ def policies_test(path: Path | None = typer.Argument(None, help="政策库文件
 @policies_app.command("import")
 def policies_import(path: Path) -> None:
     """导入政策库文件（.yaml/.xlsx）；有任何错误（含测试用例未通过）则不写入。"""
-    from onewindow.common.errors import DomainError
-    from onewindow.common.security import SYSTEM
-    from onewindow.db import session_scope
     from onewindow.policies import service
 
-    try:
-        with session_scope() as session:
-            summary = service.import_library(session, actor=SYSTEM, filename=path.name, content=path.read_bytes())
-    except DomainError as exc:
-        _fail(exc)
-    typer.echo(f"导入完成：{summary.text()}")
+    typer.echo(f"导入完成：{_import_file(path, service.import_library).text()}")
 
 
 @policies_app.command("export")
 def policies_export(path: Path) -> None:
     """导出整个政策库；按扩展名选择 .yaml 或 .xlsx。"""
-    from onewindow.db import session_scope
     from onewindow.policies import service
 
-    fmt = "xlsx" if path.suffix.lower() == ".xlsx" else "yaml"
-    with session_scope() as session:
-        content, _, _ = service.export_library(session, fmt=fmt)
-    path.write_bytes(content)
-    typer.echo(f"已导出到 {path}")
+    _export_file(path, service.export_library)
 
 
 def _as_of(text: str | None):

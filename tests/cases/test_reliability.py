@@ -3,9 +3,6 @@ racing approvers, five departments deciding at once, retried submissions, a fail
 
 from __future__ import annotations
 
-import threading
-from concurrent.futures import ThreadPoolExecutor
-
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
@@ -20,7 +17,7 @@ from onewindow.common.security import SYSTEM
 from onewindow.db import for_writing, session_scope
 from onewindow.sharing.models import Licence
 from tests.cases.conftest import add_person, add_user, id_number
-from tests.conftest import PASSWORD, live_engine
+from tests.conftest import PASSWORD, at_once, live_engine
 
 DEPTS = ["D1", "D2", "D3", "D4", "D5"]
 RESULTS = ["烟草专卖零售许可证", "食品经营许可证", "公共场所卫生许可证", "排水许可证", "道路运输经营许可证"]
@@ -85,17 +82,6 @@ def _new_case(app, applicant: str, subject_key: str, key: str) -> str:
     return r.json()["code"]
 
 
-def _at_once(calls):
-    barrier = threading.Barrier(len(calls))
-
-    def run(call):
-        barrier.wait()
-        return call()
-
-    with ThreadPoolExecutor(len(calls)) as pool:
-        return list(pool.map(run, calls))
-
-
 def test_two_approvers_same_task_one_wins_other_409(live):
     engine, app, people = live
     code = _new_case(app, "live_app1", people["live_app1"], "race-approve-0001")
@@ -104,7 +90,7 @@ def test_two_approvers_same_task_one_wins_other_409(live):
     a, b = _client(app, "live_d1"), _client(app, "live_d1_b")
     assert a.post(f"/api/tasks/{task_id}/review", json={}).status_code == 200
     version = a.get(f"/api/tasks/{task_id}").json()["version"]
-    results = _at_once([lambda c=c: c.post(f"/api/tasks/{task_id}/approve",
+    results = at_once([lambda c=c: c.post(f"/api/tasks/{task_id}/approve",
                                            json={"version": version, "result_data": {"n": c.headers["Authorization"]}})
                         for c in (a, b)])
     assert sorted(r.status_code for r in results) == [200, 409]
@@ -126,7 +112,7 @@ def test_five_departments_at_once_complete_exactly_once(live):
         task_id = next(t["id"] for t in c.get("/api/tasks?status=open").json()["items"] if t["id"] in tasks.values())
         assert c.post(f"/api/tasks/{task_id}/review", json={}).status_code == 200
         clients[task_id] = c
-    results = _at_once([lambda t=t, c=c: c.post(f"/api/tasks/{t}/approve", json={}) for t, c in clients.items()])
+    results = at_once([lambda t=t, c=c: c.post(f"/api/tasks/{t}/approve", json={}) for t, c in clients.items()])
     assert [r.status_code for r in results] == [200] * 5
     with session_scope(engine) as s:
         case = s.scalar(select(Case).where(Case.code == code))
@@ -141,12 +127,12 @@ def test_retried_submission_makes_one_case(live):
     owner = _client(app, "live_app3")
     body = {"target_kind": "bundle", "target_code": "P-BUNDLE", "subject_kind": "person",
             "subject_key": people["live_app3"], "submit": True}
-    results = _at_once([lambda: owner.post("/api/applications", json=body,
+    results = at_once([lambda: owner.post("/api/applications", json=body,
                                            headers={"Idempotency-Key": "retry-key-000001"})] * 3)
     assert {r.status_code for r in results} == {201} and len({r.json()["id"] for r in results}) == 1
     clerk = _client(app, "live_clerk")
     app_id = results[0].json()["id"]
-    accepts = _at_once([lambda: clerk.post(f"/api/applications/{app_id}/accept", json={})] * 2)
+    accepts = at_once([lambda: clerk.post(f"/api/applications/{app_id}/accept", json={})] * 2)
     assert sorted(r.status_code for r in accepts) == [200, 409]
     with session_scope(engine) as s:
         assert s.scalar(select(func.count()).select_from(Application).where(

@@ -3,9 +3,6 @@ guarantee that no enterprise is ever paid twice for the same award."""
 
 from __future__ import annotations
 
-import threading
-from concurrent.futures import ThreadPoolExecutor
-
 import pytest
 from sqlalchemy import func, select
 
@@ -18,7 +15,7 @@ from onewindow.db import for_writing, session_scope
 from onewindow.policies import disbursement as d
 from onewindow.policies.models import AwardLedger, DisbursementBatch, DisbursementLine, MatchRun, PolicyMatch
 from tests.cases.conftest import add_user
-from tests.conftest import live_engine
+from tests.conftest import at_once, live_engine
 from tests.policies.conftest import AS_OF, add_enterprise, add_item, add_match, catalogue_yaml
 
 XGS = "PT-XGS-01"  # auto, once, 5万元, FGW
@@ -409,17 +406,6 @@ def _in_thread(engine, fn):
     return call
 
 
-def _at_once(calls):
-    barrier = threading.Barrier(len(calls))
-
-    def run(call):
-        barrier.wait()
-        return call()
-
-    with ThreadPoolExecutor(len(calls)) as pool:
-        return list(pool.map(run, calls))
-
-
 def _approved_batch(engine, officer, code: str):
     with session_scope(engine) as s:
         batch = d.generate_batch(for_writing(s), actor=officer, item_code=code, period="2026")
@@ -438,7 +424,7 @@ def test_concurrent_double_mark_paid_pays_each_enterprise_once(live, refs):
     code = f"LIVE-PAY-{refs[0][-1]}"
     _auto_item(engine, ids, code)
     batch_id, version = _approved_batch(engine, officer, code)
-    results = _at_once([_in_thread(engine, lambda s, r=r: d.mark_paid(
+    results = at_once([_in_thread(engine, lambda s, r=r: d.mark_paid(
         s, actor=officer, batch_id=batch_id, payment_reference=r, version=version).payment_reference) for r in refs])
     if refs[0] == refs[1]:
         assert results == [("ok", refs[0])] * 2  # the retry returns the payment already recorded
@@ -471,7 +457,7 @@ def test_two_batches_racing_for_the_same_awards_pay_once(live):
                                     amount_fen=ln.amount_fen, status="included")
                    for ln in s.scalars(select(DisbursementLine).where(DisbursementLine.batch_id == first_id))])
         twin_id = twin.id
-    results = _at_once([
+    results = at_once([
         _in_thread(engine, lambda s: d.mark_paid(s, actor=officer, batch_id=first_id, payment_reference="P-1",
                                                  version=first_version).id),
         _in_thread(engine, lambda s: d.mark_paid(s, actor=officer, batch_id=twin_id, payment_reference="P-2",
@@ -489,7 +475,7 @@ def test_concurrent_generation_makes_one_batch(live):
     engine, officer, ids = live
     code = "LIVE-GENERATE"
     _auto_item(engine, ids, code)
-    results = _at_once([_in_thread(engine, lambda s: d.generate_batch(s, actor=officer, item_code=code,
+    results = at_once([_in_thread(engine, lambda s: d.generate_batch(s, actor=officer, item_code=code,
                                                                       period="2026").id)] * 3)
     assert {kind for kind, _ in results} == {"ok"} and len({batch_id for _, batch_id in results}) == 1
     assert _count(engine, DisbursementBatch, DisbursementBatch.item_code == code) == 1
