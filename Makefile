@@ -9,7 +9,7 @@ HOST ?= 127.0.0.1
 PG_URL ?= postgresql://postgres@127.0.0.1:5432/onewindow_test
 PYTEST_WORKERS ?= 2
 
-.PHONY: demo test lint unit unit-sqlite unit-postgres e2e openapi bench clean
+.PHONY: demo test system-deps lint unit unit-sqlite unit-postgres e2e openapi bench clean
 
 $(BASE): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,7 +24,11 @@ $(DEV): $(BASE)
 demo: $(BASE)
 	ONEWINDOW_PORT=$(PORT) ONEWINDOW_HOST=$(HOST) $(BIN)/onewindow demo
 
-test: $(DEV) lint unit-sqlite unit-postgres e2e
+test: system-deps $(DEV) lint unit-sqlite unit-postgres e2e
+
+# Chromium and CJK fonts for the browser tests, a running PostgreSQL: installed or started when missing.
+system-deps:
+	bash scripts/system-deps.sh
 
 lint: $(DEV)
 	$(BIN)/ruff check src tests bench
@@ -32,10 +36,10 @@ lint: $(DEV)
 unit-sqlite: $(DEV)
 	ONEWINDOW_TEST_DATABASE=sqlite $(BIN)/pytest -q -n $(PYTEST_WORKERS) -m "not e2e" tests
 
-unit-postgres: $(DEV)
+unit-postgres: $(DEV) system-deps
 	ONEWINDOW_TEST_DATABASE=$(PG_URL) $(BIN)/pytest -q -n $(PYTEST_WORKERS) -m "not e2e" tests
 
-e2e: $(DEV)
+e2e: $(DEV) system-deps
 	$(BIN)/pytest -q -m e2e tests/e2e
 
 openapi: $(DEV)
