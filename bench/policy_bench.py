@@ -2,7 +2,7 @@
 
 One command does it all (issue 4, acceptance item 11):
 
-1. generates N enterprise profiles (``policies.generate.profiles`` over the 124 regions of
+1. generates N enterprise profiles (``demo.profiles.profiles`` over the 124 regions of
    ``policy_items.PROVINCE``; timed apart, not part of any batch) and writes them to Parquet in a
    private temporary folder, with the library of M award items (``policy_items.library``);
 2. runs **ours** in its own subprocess: read the frame, ``compile_item`` every item, then the
@@ -83,8 +83,8 @@ def worker_ours(args) -> dict:
 
     from policy_items import library
 
-    from onewindow.policies import engine
-    from onewindow.policies.generate import row_profile
+    from onewindow.demo.profiles import row_profile
+    from onewindow.policies.engine import core as engine
 
     as_of = dt.date.fromisoformat(args.as_of)
     lib = library(args.items, seed=args.item_seed)
@@ -363,7 +363,7 @@ def main(argv=None) -> int:
 
     from policy_items import PROVINCE, library
 
-    from onewindow.policies.generate import profiles
+    from onewindow.demo.profiles import profiles
 
     as_of = dt.date.fromisoformat(args.as_of)
     report: dict = {

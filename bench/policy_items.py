@@ -31,10 +31,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from onewindow.policies.rules import Parameters, check
+from onewindow.policies.rules.core import Parameters, check
 
 try:  # the generator's default regions (the demo city) are part of the province
-    from onewindow.policies.generate import DEMO_REGIONS
+    from onewindow.demo.profiles import DEMO_REGIONS
 except ImportError:  # pragma: no cover
     DEMO_REGIONS = {"149902": 0.42, "149903": 0.33, "149921": 0.25}
 

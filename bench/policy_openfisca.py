@@ -67,12 +67,11 @@ from typing import Any
 import numpy
 from policy_items import Award
 
-from onewindow.policies import industries
-from onewindow.policies.amounts import check_amount
-from onewindow.policies.profile import PROFILE_SCHEMA, Field, Schema
-from onewindow.policies.rules import Parameters, check
-from onewindow.policies.rules_arith import field_refs, is_arithmetic
-from onewindow.policies.rules_parser import (
+from onewindow.policies.rules import industries
+from onewindow.policies.rules.amounts import check_amount
+from onewindow.policies.rules.arith import field_refs, is_arithmetic
+from onewindow.policies.rules.core import Parameters, check
+from onewindow.policies.rules.parser import (
     And,
     Arith,
     Bare,
@@ -86,6 +85,7 @@ from onewindow.policies.rules_parser import (
     ParamRef,
     SetLiteral,
 )
+from onewindow.policies.rules.profile import PROFILE_SCHEMA, Field, Schema
 
 OTHER = "（其他）"
 

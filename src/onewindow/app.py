@@ -35,9 +35,9 @@ from onewindow.db import get_engine, session_factory, session_scope
 from onewindow.licences import api as licences_api
 from onewindow.licences import pages as licences_pages
 from onewindow.policies import api as policies_api
-from onewindow.policies import batch_pages as policies_batch_pages
-from onewindow.policies import officer_pages as policies_officer_pages
-from onewindow.policies import pages as policies_pages
+from onewindow.policies.pages import batch as policies_batch_pages
+from onewindow.policies.pages import officer as policies_officer_pages
+from onewindow.policies.pages import public as policies_pages
 from onewindow.sharing import api as sharing_api
 from onewindow.sharing import pages as sharing_pages
 

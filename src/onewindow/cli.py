@@ -156,7 +156,7 @@ def policies_match(
     from onewindow.common.errors import DomainError
     from onewindow.common.security import SYSTEM
     from onewindow.db import for_writing, session_scope
-    from onewindow.policies import matching
+    from onewindow.policies.matching import core as matching
 
     day = _as_of(as_of)
     try:
@@ -187,8 +187,8 @@ def policies_disburse(item: str = typer.Argument(..., help="免申即享奖补�
     from onewindow.common.errors import DomainError
     from onewindow.common.security import SYSTEM
     from onewindow.db import for_writing, session_scope
-    from onewindow.policies import disbursement
-    from onewindow.policies.rules import format_money
+    from onewindow.policies.disbursement import core as disbursement
+    from onewindow.policies.rules.core import format_money
 
     try:
         with session_scope() as session:
@@ -206,7 +206,7 @@ def policies_settle() -> None:
     """把已办结的奖补申请计入奖补台账（幂等；巡检也会调用）。"""
     from onewindow import models  # noqa: F401 — every table, so a flush can order rows by their foreign keys
     from onewindow.db import for_writing, session_scope
-    from onewindow.policies import applying
+    from onewindow.policies.disbursement import applying
 
     with session_scope() as session:
         count = applying.settle_completed_applications(for_writing(session))
@@ -257,7 +257,8 @@ def _periodic_once() -> str:
     from onewindow.common.errors import DomainError
     from onewindow.common.security import SYSTEM
     from onewindow.db import for_writing, session_scope
-    from onewindow.policies import applying, matching
+    from onewindow.policies.disbursement import applying
+    from onewindow.policies.matching import core as matching
 
     with session_scope() as session:
         report = cases.sweep(for_writing(session))

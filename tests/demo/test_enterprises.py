@@ -9,8 +9,8 @@ from sqlalchemy import func, select
 
 from onewindow.common.ids import id_number_problem, uscc_problem
 from onewindow.demo import enterprises as demo
-from onewindow.policies import profiles
-from onewindow.sharing.demo import load_registries, registry_data
+from onewindow.demo.registries import load_registries, registry_data
+from onewindow.policies.matching import profiles
 from onewindow.sharing.models import CreditRecord, Enterprise
 
 

@@ -29,8 +29,9 @@ def matched(server) -> dict:
     from onewindow.common.security import SYSTEM
     from onewindow.db import session_scope
     from onewindow.demo import loader
-    from onewindow.policies import disbursement, matching
     from onewindow.policies import service as library
+    from onewindow.policies.disbursement import core as disbursement
+    from onewindow.policies.matching import core as matching
     from onewindow.policies.models import MatchRun
 
     with session_scope(server["engine"]) as session:
@@ -50,7 +51,7 @@ def matched(server) -> dict:
 
 
 def _money(fen: int) -> str:
-    from onewindow.policies.rules import format_money
+    from onewindow.policies.rules.core import format_money
 
     return format_money(fen)
 

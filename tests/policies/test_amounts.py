@@ -5,9 +5,9 @@ import datetime as dt
 
 import pytest
 
-from onewindow.policies.amounts import check_amount
-from onewindow.policies.profile import PROFILE_SCHEMA
-from onewindow.policies.rules import Parameters, RuleError
+from onewindow.policies.rules.amounts import check_amount
+from onewindow.policies.rules.core import Parameters, RuleError
+from onewindow.policies.rules.profile import PROFILE_SCHEMA
 
 D = dt.date
 

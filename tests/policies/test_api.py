@@ -241,7 +241,7 @@ def test_matching_runs_statistics_and_explanations(client, session, policy_world
     import dataclasses
 
     from onewindow.config import get_settings
-    from onewindow.policies import profiles
+    from onewindow.policies.matching import profiles
 
     settings = dataclasses.replace(get_settings(), profile_snapshot_dir=tmp_path)
     monkeypatch.setattr(profiles, "get_settings", lambda: settings)

@@ -17,7 +17,7 @@ from onewindow.common.models import AuditRecord, OutboxMessage
 from onewindow.common.roles import Role
 from onewindow.common.security import SYSTEM
 from onewindow.db import for_writing, session_scope
-from onewindow.policies import applying
+from onewindow.policies.disbursement import applying
 from onewindow.policies.models import AwardLedger, MatchRun, PolicyMatch
 from onewindow.sharing.models import EnterpriseMember, SharedDataRead
 from tests.cases.conftest import add_user

@@ -10,7 +10,8 @@ import onewindow.demo
 from onewindow.catalog import transfer as catalog_transfer
 from onewindow.cli import app
 from onewindow.common.security import SYSTEM
-from onewindow.policies import library, transfer
+from onewindow.policies.library import core as library
+from onewindow.policies.library import transfer
 
 DEMO = Path(onewindow.demo.__file__).parent / "data"
 

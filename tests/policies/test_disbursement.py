@@ -12,7 +12,7 @@ from onewindow.common.models import AuditRecord, OutboxMessage
 from onewindow.common.roles import Role
 from onewindow.common.security import SYSTEM
 from onewindow.db import for_writing, session_scope
-from onewindow.policies import disbursement as d
+from onewindow.policies.disbursement import core as d
 from onewindow.policies.models import AwardLedger, DisbursementBatch, DisbursementLine, MatchRun, PolicyMatch
 from tests.cases.conftest import add_user
 from tests.conftest import at_once, live_engine

@@ -7,9 +7,9 @@ import datetime as dt
 import polars as pl
 import pytest
 
-from onewindow.policies.engine import compile_item, explain_enterprise, match
-from onewindow.policies.profile import PROFILE_SCHEMA
-from onewindow.policies.rules import Parameters, RuleError
+from onewindow.policies.engine.core import compile_item, explain_enterprise, match
+from onewindow.policies.rules.core import Parameters, RuleError
+from onewindow.policies.rules.profile import PROFILE_SCHEMA
 
 AS_OF = dt.date(2025, 6, 30)
 

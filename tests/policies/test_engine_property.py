@@ -11,10 +11,11 @@ import polars as pl
 from hypothesis import HealthCheck, given, settings, target
 from hypothesis import strategies as st
 
-from onewindow.policies import engine_bits, engine_formula
-from onewindow.policies.engine import compile_item, explain_enterprise, match
-from onewindow.policies.profile import CERTIFICATIONS, FLAGS, PROFILE_SCHEMA, TAX_CREDIT_GRADES
-from onewindow.policies.rules import explain
+from onewindow.policies.engine import bits as engine_bits
+from onewindow.policies.engine import formula as engine_formula
+from onewindow.policies.engine.core import compile_item, explain_enterprise, match
+from onewindow.policies.rules.core import explain
+from onewindow.policies.rules.profile import CERTIFICATIONS, FLAGS, PROFILE_SCHEMA, TAX_CREDIT_GRADES
 from tests.policies.test_rules_property import AS_OF, FORMULAS, INDUSTRIES, MONEY_FEN, PARAMS, REGIONS, leaf
 
 FIXED = ["0元", "0.01元", "3元", "5万元", "10万元", "60万元"]

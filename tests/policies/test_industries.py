@@ -1,7 +1,7 @@
 import pytest
 
-from onewindow.policies import industries
-from onewindow.policies.industries import IndustryCodeError, covers, normalize, validate
+from onewindow.policies.rules import industries
+from onewindow.policies.rules.industries import IndustryCodeError, covers, normalize, validate
 
 
 def test_twenty_sections_partition_divisions_01_to_97():

@@ -10,9 +10,10 @@ from onewindow.common.errors import Conflict, Forbidden, NotFound, ValidationFai
 from onewindow.common.models import AuditRecord
 from onewindow.common.roles import Role
 from onewindow.common.security import Principal
-from onewindow.policies import library, service
+from onewindow.policies import service
+from onewindow.policies.library import core as library
+from onewindow.policies.library.validate import amount_value
 from onewindow.policies.models import AwardItem
-from onewindow.policies.validate import amount_value
 from tests.policies.test_transfer import load_small, versions
 
 PUBLIC = Principal(user_id=None, username="e", display_name="企业", role=Role.applicant)

@@ -16,7 +16,8 @@ from onewindow.common.errors import Conflict, Forbidden, NotFound
 from onewindow.common.models import AuditRecord, OutboxMessage
 from onewindow.common.security import SYSTEM
 from onewindow.db import for_writing, session_scope, utcnow
-from onewindow.policies import disbursement, matching
+from onewindow.policies.disbursement import core as disbursement
+from onewindow.policies.matching import core as matching
 from onewindow.policies.models import AwardLedger, MatchRun, PolicyMatch
 from onewindow.sharing.models import Enterprise
 from tests.conftest import live_engine

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 
 from onewindow.cases.models import Application
 from onewindow.config import get_settings
-from onewindow.policies import profiles
+from onewindow.policies.matching import profiles
 from onewindow.policies.models import MatchRun
 from tests.conftest import csrf
 from tests.policies.conftest import add_match

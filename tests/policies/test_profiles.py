@@ -8,10 +8,10 @@ import pytest
 from sqlalchemy import update
 
 from onewindow.common.ids import with_id_check, with_uscc_check
-from onewindow.policies import profiles
-from onewindow.policies.generate import row_profile
+from onewindow.demo.profiles import row_profile
+from onewindow.policies.matching import profiles
 from onewindow.policies.models import ProfileSnapshot
-from onewindow.policies.rules import check
+from onewindow.policies.rules.core import check
 from onewindow.sharing.models import CreditRecord, Enterprise
 
 AS_OF = date(2025, 6, 30)

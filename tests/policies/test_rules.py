@@ -4,8 +4,7 @@ import datetime as dt
 
 import pytest
 
-from onewindow.policies.profile import PROFILE_SCHEMA, age_in_years
-from onewindow.policies.rules import (
+from onewindow.policies.rules.core import (
     ParameterError,
     Parameters,
     RuleError,
@@ -15,6 +14,7 @@ from onewindow.policies.rules import (
     parse_money,
     to_polars,
 )
+from onewindow.policies.rules.profile import PROFILE_SCHEMA, age_in_years
 
 D = dt.date
 

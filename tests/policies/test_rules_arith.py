@@ -5,8 +5,8 @@ import datetime as dt
 
 import pytest
 
-from onewindow.policies.profile import PROFILE_SCHEMA
-from onewindow.policies.rules import Parameters, RuleError, check, explain, to_polars
+from onewindow.policies.rules.core import Parameters, RuleError, check, explain, to_polars
+from onewindow.policies.rules.profile import PROFILE_SCHEMA
 
 D = dt.date(2025, 6, 30)
 

@@ -8,9 +8,9 @@ import datetime as dt
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from onewindow.policies.amounts import check_amount
-from onewindow.policies.profile import CERTIFICATIONS, FLAGS, PROFILE_SCHEMA, TAX_CREDIT_GRADES
-from onewindow.policies.rules import Parameters, check, explain, to_polars
+from onewindow.policies.rules.amounts import check_amount
+from onewindow.policies.rules.core import Parameters, check, explain, to_polars
+from onewindow.policies.rules.profile import CERTIFICATIONS, FLAGS, PROFILE_SCHEMA, TAX_CREDIT_GRADES
 
 PARAMS = Parameters()
 PARAMS.define("门槛", "money", {"2020-01-01": "100万元", "2025-01-01": "2000万元"})

@@ -10,7 +10,9 @@ from typer.testing import CliRunner
 
 from onewindow.cli import app
 from onewindow.common.errors import ValidationFailed
-from onewindow.policies import library, service, transfer
+from onewindow.policies import service
+from onewindow.policies.library import core as library
+from onewindow.policies.library import transfer
 from tests.policies.test_transfer import DATA, SMALL, dump, item_of, load_catalogue, load_small, small
 
 runner = CliRunner()

@@ -15,8 +15,9 @@ from onewindow.common.errors import Forbidden, ValidationFailed
 from onewindow.common.models import AuditRecord
 from onewindow.common.roles import Role
 from onewindow.common.security import SYSTEM, Principal
-from onewindow.policies import library, transfer
-from onewindow.policies.documents import money_text
+from onewindow.policies.library import core as library
+from onewindow.policies.library import transfer
+from onewindow.policies.library.documents import money_text
 from onewindow.policies.models import (
     AwardItem,
     ExclusivityGroup,
@@ -25,7 +26,7 @@ from onewindow.policies.models import (
     PolicyParameterValue,
     PolicyTestCase,
 )
-from onewindow.policies.rules import parse_money
+from onewindow.policies.rules.core import parse_money
 from tests.policies.conftest import catalogue_yaml
 
 DATA = Path(__file__).parent / "data"

@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from onewindow.sharing.demo import id_with_check, uscc_with_check
+from onewindow.demo.registries import id_with_check, uscc_with_check
 from onewindow.sharing.models import Enterprise, Licence, Person
 from tests.conftest import link  # noqa: F401  (re-exported for the sharing tests)
 

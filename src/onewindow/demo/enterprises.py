@@ -1,5 +1,5 @@
 """The demo city's 10,000 generated market entities: profiles from the policy generator
-(policies/generate.py, fixed seed) turned into registry rows — names, USCCs, legal persons, entity
+(demo/profiles.py, fixed seed) turned into registry rows — names, USCCs, legal persons, entity
 types consistent with the flags, a few closed ones, and the credit records behind each profile's
 violations — and bulk-inserted beside the 200 hand-written enterprises of registries.yaml.
 
@@ -22,7 +22,7 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from onewindow.common.ids import USCC_CHARS, with_id_check, with_uscc_check
-from onewindow.policies.generate import CLASSES_BY_CODE, profiles
+from onewindow.demo.profiles import CLASSES_BY_CODE, profiles
 from onewindow.sharing.models import CreditRecord, Enterprise
 
 SEED = 20260102

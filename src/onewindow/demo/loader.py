@@ -16,7 +16,7 @@ from onewindow.common.models import User
 from onewindow.common.roles import ROLE_LABELS, Role
 from onewindow.common.security import SYSTEM
 from onewindow.demo.enterprises import enterprise_count, load_enterprises
-from onewindow.sharing.demo import load_registries
+from onewindow.demo.registries import load_registries
 
 DATA = Path(__file__).resolve().parent / "data"
 DEMO_PASSWORD = "Demo2026"
@@ -103,8 +103,8 @@ def load_demo(session: Session) -> DemoReport:
 def _load_policies(session: Session, report: DemoReport) -> None:
     """The policy library (data/policies.yaml, through the ordinary import, whose test cases must pass),
     then one full matching run so 可享政策 and the officer's statistics have something to show."""
-    from onewindow.policies import matching
     from onewindow.policies import service as policies
+    from onewindow.policies.matching import core as matching
     from onewindow.policies.models import AwardItem, MatchRun, Policy, PolicyMatch
 
     path = DATA / "policies.yaml"

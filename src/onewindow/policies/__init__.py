@@ -1,13 +1,19 @@
 """惠企政策 (政策找企业 · 免申即享): the policy library, the rule language, matching at province
 scale, 免申即享 disbursements and applying for awards.
 
-- library: :mod:`.library`, :mod:`.transfer` (YAML/xlsx through :mod:`.validate`), :mod:`.testcases`;
-- rule language: :mod:`.rules` (typed against :mod:`.profile`, industries from :mod:`.industries`),
-  amounts in :mod:`.amounts`;
-- enterprise profiles from the sharing registries: :mod:`.profiles` (Parquet snapshots);
-- the batch engine: :mod:`.engine` (shared atoms as bitsets, groups, budgets, explanations);
-- stored results and incremental runs: :mod:`.matching`; payments: :mod:`.disbursement`;
-  applying through the case machinery: :mod:`.applying`; who may do what: :mod:`.access`;
+Its parts import one way (tests/test_layering.py): rules ← engine ← library ← matching ←
+disbursement ← pages, with the models, :mod:`.access` and the facade at the top.
+
+- :mod:`.rules`: the rule language (typed against :mod:`.rules.profile`, industries from
+  :mod:`.rules.industries`), amounts, and rules as people read them (:mod:`.rules.readable`);
+- :mod:`.engine`: the batch engine (shared atoms as bitsets, groups, budgets, explanations);
+- :mod:`.library`: the library (:mod:`.library.core`), YAML/xlsx (:mod:`.library.transfer` through
+  :mod:`.library.validate`), test cases (:mod:`.library.testcases`);
+- :mod:`.matching`: stored results and incremental runs, enterprise profiles from the sharing
+  registries (:mod:`.matching.profiles`, Parquet snapshots);
+- :mod:`.disbursement`: payments (:mod:`.disbursement.core`), applying through the case machinery
+  (:mod:`.disbursement.applying`);
+- :mod:`.pages`: public, officer and batch pages; who may do what: :mod:`.access`;
 - the package's facade for other packages and pages: :mod:`.service`.
 
 docs/policies.md describes the library file and the behaviour.

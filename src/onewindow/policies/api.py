@@ -16,8 +16,11 @@ from onewindow.common.errors import ValidationFailed
 from onewindow.common.http import CurrentUser, DbSession, MaybeUser
 from onewindow.common.schemas import MAX_ID
 from onewindow.common.uploads import read_upload
-from onewindow.policies import access, applying, disbursement, matching
+from onewindow.policies import access
 from onewindow.policies import service as library
+from onewindow.policies.disbursement import applying
+from onewindow.policies.disbursement import core as disbursement
+from onewindow.policies.matching import core as matching
 from onewindow.policies.models import AwardItem, DisbursementBatch
 from onewindow.policies.schemas import (
     ApplyIn,

@@ -11,10 +11,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from onewindow.cases.schemas import AuthorisationIn
 from onewindow.common.schemas import MAX_ID
+from onewindow.policies.library.validate import amount_value
+from onewindow.policies.rules.core import format_money
 
 from .models import AwardItem, Policy, PolicyParameter, PolicyTestCase
-from .rules import format_money
-from .validate import amount_value
 
 CODE_PATTERN = r"^[A-Z0-9-]{2,40}$"
 Level = Literal["国家级", "省级", "市级", "县级"]

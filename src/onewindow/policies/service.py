@@ -11,9 +11,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from onewindow.catalog.models import Department
-
-from . import schemas, testcases, transfer
-from .library import (
+from onewindow.policies import schemas
+from onewindow.policies.library import testcases, transfer
+from onewindow.policies.library.core import (
     POLICY_EDITORS,
     active_specs,
     add_parameter_value,
@@ -37,9 +37,10 @@ from .library import (
     search_items,
     search_policies,
 )
+from onewindow.policies.library.testcases import CaseResult, Report
+from onewindow.policies.library.transfer import ImportSummary, export_library, import_library
+
 from .models import AwardItem, Policy
-from .testcases import CaseResult, Report
-from .transfer import ImportSummary, export_library, import_library
 
 __all__ = [
     "POLICY_EDITORS", "CaseResult", "ImportSummary", "Report", "active_specs", "add_parameter_value", "can_edit",
