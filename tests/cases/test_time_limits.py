@@ -6,8 +6,9 @@ from datetime import date, timedelta
 
 from sqlalchemy import func, select
 
+from onewindow.calendar import clock
 from onewindow.calendar.service import WorkCalendar
-from onewindow.cases import clock, service
+from onewindow.cases import service
 from onewindow.common import lease
 from onewindow.common.models import OutboxMessage
 from tests.cases.helpers import accepted_case, task_for

@@ -5,6 +5,7 @@ from datetime import date, timedelta
 import pytest
 
 from onewindow.catalog import service, transfer
+from onewindow.common import time as beijing
 from onewindow.common.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from onewindow.common.roles import Role
 from onewindow.common.security import SYSTEM, Principal
@@ -43,10 +44,10 @@ def test_new_version_publish_keeps_old_version(catalog):
         service.new_version(catalog, actor=SYSTEM, code="T-SW-0001")  # one draft at a time
     data = transfer.item_document(draft) | {"promised_limit_days": 0, "name": "发票申领（即办）"}
     service.save_draft(catalog, actor=SYSTEM, data=data)
-    tomorrow = date.today() + timedelta(days=1)
+    tomorrow = beijing.today() + timedelta(days=1)
     service.publish_item(catalog, actor=SYSTEM, code="T-SW-0001", version=2, valid_from=tomorrow)
     v1 = service.get_item(catalog, code="T-SW-0001", version=1)
-    assert v1.valid_to == date.today() and v1.status == "published"
+    assert v1.valid_to == beijing.today() and v1.status == "published"
     assert service.get_item(catalog, code="T-SW-0001").version == 1  # v2 starts tomorrow
     assert service.get_item(catalog, code="T-SW-0001", version=2).promised_limit_days == 0
 

@@ -7,11 +7,12 @@ from __future__ import annotations
 import random
 import re
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from playwright.sync_api import Page, expect
 
+from onewindow.common import time as beijing
 from tests.e2e.conftest import DEMO_PASSWORD
 
 pytestmark = pytest.mark.e2e
@@ -296,7 +297,7 @@ def test_enterprise_opening_bundle_end_to_end(desk, server, bundle, approvers, o
     task_id = review(scjg, case_code)
     expect(scjg.locator("#fv-contact_phone")).to_contain_text("****")  # staff see personal data masked
     approve(scjg, task_id, {"uscc": NEW_USCC, "entity_type": FORM["enterprise_type"],
-                            "established_on": date.today().isoformat()})
+                            "established_on": beijing.today().isoformat()})
     expect(progress(scjg, core.name)).to_have_attribute("data-status", "approved")
     expect(scjg.locator("#progress tbody tr[data-status=pending]")).to_have_count(len(later))
 
@@ -417,7 +418,7 @@ def test_supervisor_sees_an_overdue_case_after_the_sweep(desk, server):
     case_code = accept(desk("clerk"), app_id)
 
     # Time passes: the promised limit ran out a week ago.
-    past = date.today() - timedelta(days=7)
+    past = beijing.today() - timedelta(days=7)
     with session_scope(server["engine"]) as session:
         case = session.scalar(select(Case).where(Case.code == case_code))
         case.deadline = past

@@ -7,6 +7,7 @@ import polars as pl
 import pytest
 from sqlalchemy import update
 
+from onewindow.common import time as beijing
 from onewindow.common.ids import with_id_check, with_uscc_check
 from onewindow.demo.profiles import row_profile
 from onewindow.policies.matching import profiles
@@ -128,7 +129,7 @@ def test_snapshot_rows_feed_the_rules(registry, tmp_path):
 
 
 def test_changed_ids_and_incremental_refresh_reread_only_what_changed(registry, tmp_path):
-    today = datetime.now(profiles.SHANGHAI).date()  # a credit record entered now counts as of today
+    today = beijing.today()  # a credit record entered now counts as of today
     base = profiles.build_snapshot(registry, as_of=today, directory=tmp_path)
     registry.commit()
     assert profiles.changed_enterprise_ids(registry, since=base.built_at - profiles.COMMIT_MARGIN) == []

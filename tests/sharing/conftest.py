@@ -6,6 +6,7 @@ from datetime import date, timedelta
 
 import pytest
 
+from onewindow.common import time as beijing
 from onewindow.demo.registries import id_with_check, uscc_with_check
 from onewindow.sharing.models import Enterprise, Licence, Person
 from tests.conftest import link  # noqa: F401  (re-exported for the sharing tests)
@@ -42,7 +43,7 @@ def registry(session):
 def add_licence(session, *, code: str, licence_type: str, holder_key: str, holder_kind: str = "enterprise",
                 issued_on: date | None = None, valid_until: date | None = None, status: str = "valid") -> Licence:
     lic = Licence(code=code, licence_type=licence_type, holder_kind=holder_kind, holder_key=holder_key,
-                  holder_name="测试", issued_on=issued_on or date.today() - timedelta(days=30),
+                  holder_name="测试", issued_on=issued_on or beijing.today() - timedelta(days=30),
                   valid_until=valid_until, data={}, payload="{}", signature="", algorithm="test", key_id="k",
                   status=status)
     session.add(lic)

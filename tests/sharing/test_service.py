@@ -1,12 +1,13 @@
 """The sharing service: check digits, prefill with one read-log row per registry, conditions, licences,
 credit and who may read what."""
 
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
 
+from onewindow.common import time as beijing
 from onewindow.common.errors import Forbidden, NotFound, ValidationFailed
 from onewindow.common.masking import mask_id_number
 from onewindow.common.models import AuditRecord
@@ -48,10 +49,10 @@ def test_check_digits_are_validated_and_the_field_named():
 def test_prefill_for_an_enterprise_reads_each_registry_once(registry):
     session = registry
     add_licence(session, code="LIC-OLD", licence_type="营业执照", holder_key=ACTIVE,
-                issued_on=date.today() - timedelta(days=900))
+                issued_on=beijing.today() - timedelta(days=900))
     add_licence(session, code="LIC-NEW", licence_type="营业执照", holder_key=ACTIVE)
     add_licence(session, code="LIC-EXPIRED", licence_type="食品经营许可证", holder_key=ACTIVE,
-                valid_until=date.today() - timedelta(days=1))
+                valid_until=beijing.today() - timedelta(days=1))
     add_licence(session, code="LIC-REVOKED", licence_type="消防安全检查合格证", holder_key=ACTIVE, status="revoked")
     sources = {
         "company": "enterprise.name", "capital": "enterprise.registered_capital_fen",

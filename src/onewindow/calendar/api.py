@@ -15,6 +15,7 @@ from onewindow.calendar.schemas import (
     WorkingDayOut,
     YearOut,
 )
+from onewindow.common import time as beijing
 from onewindow.common.api import ERRORS
 from onewindow.common.http import CurrentUser, DbSession
 from onewindow.common.uploads import read_upload
@@ -31,7 +32,7 @@ def _out(result: service.WorkingDayResult) -> WorkingDayOut:
 
 @router.get("/years", response_model=list[YearOut], summary="各年份放假安排来源")
 def years(session: DbSession) -> list[YearOut]:
-    return [YearOut(**vars(y)) for y in service.list_years(session, around=date.today().year)]
+    return [YearOut(**vars(y)) for y in service.list_years(session, around=beijing.today().year)]
 
 
 @router.get("/years/{year}", response_model=ScheduleOut, summary="某年放假与调休安排")

@@ -9,6 +9,7 @@ from fastapi.responses import RedirectResponse
 
 from onewindow.calendar import service
 from onewindow.calendar.schedule import KIND_LABELS, parse_yaml
+from onewindow.common import time as beijing
 from onewindow.common.errors import ValidationFailed
 from onewindow.common.http import CsrfChecked, DbSession, PageUser
 from onewindow.common.uploads import read_upload
@@ -28,7 +29,7 @@ workdays:
 
 
 def _page(request: Request, session, principal, *, status_code: int = 200, **extra):
-    today = date.today()
+    today = beijing.today()
     years = service.list_years(session, around=today.year)
     year = extra.pop("year", None)
     detail = service.year_schedule(session, year=year) if year else None

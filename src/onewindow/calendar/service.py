@@ -82,7 +82,7 @@ class WorkCalendar:
             return kind == WORKDAY
         return day.weekday() < 5
 
-    def _estimated(self, years: Iterable[int]) -> tuple[int, ...]:
+    def estimated(self, years: Iterable[int]) -> tuple[int, ...]:
         return tuple(sorted({y for y in years if self.source(y) == "missing"}))
 
     def add_working_days(self, start: date, days: int, suspensions: Sequence[Interval] = ()) -> WorkingDayResult:
@@ -95,7 +95,7 @@ class WorkCalendar:
             years.add(day.year)
             if self.is_working_day(day) and not _suspended(day, suspensions):
                 counted += 1
-        return WorkingDayResult(day, self._estimated(years))
+        return WorkingDayResult(day, self.estimated(years))
 
     def working_days_between(self, start: date, end: date,
                              suspensions: Sequence[Interval] = ()) -> WorkingDayResult:
@@ -113,7 +113,7 @@ class WorkCalendar:
             years.add(day.year)
             if self.is_working_day(day) and not _suspended(day, suspensions):
                 count += 1
-        return WorkingDayResult(sign * count, self._estimated(years))
+        return WorkingDayResult(sign * count, self.estimated(years))
 
 
 EARLIEST, LATEST = date(1990, 1, 1), date(2100, 12, 31)

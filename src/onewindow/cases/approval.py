@@ -12,13 +12,14 @@ from datetime import date
 
 from sqlalchemy.orm import Session
 
+from onewindow.calendar import clock
 from onewindow.calendar import service as calendar
 from onewindow.calendar.service import WorkCalendar
-from onewindow.cases import clock
 from onewindow.cases.access import event, get_application, get_task, lock_case
 from onewindow.cases.applying import add_upload
 from onewindow.cases.models import Case, ClockSuspension, Task, Verification
 from onewindow.common import audit, outbox
+from onewindow.common import time as beijing
 from onewindow.common.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from onewindow.common.roles import Role
 from onewindow.common.security import Principal
@@ -106,14 +107,14 @@ def start_review(session: Session, *, actor: Principal, task_id: int, version: i
 def _stop_clock(session: Session, task: Task, kind: str, reason: str, procedure: str | None) -> None:
     now = utcnow()
     s = ClockSuspension(task_id=task.id, kind=kind, procedure=procedure, reason=reason, started_at=now,
-                        started_on=clock.local_date(now))
+                        started_on=beijing.local_date(now))
     session.add(s)
     task.suspensions.append(s)
 
 
 def _restart_clock(session: Session, task: Task, case: Case) -> None:
     now = utcnow()
-    today = clock.local_date(now)
+    today = beijing.local_date(now)
     for s in task.suspensions:
         if s.ended_at is None:
             s.ended_at, s.ended_on = now, today
@@ -230,7 +231,7 @@ def _register_if_established(session: Session, *, case: Case, task: Task, actor:
         session, actor=actor, uscc=source["uscc"], name=source.get("enterprise_name", ""),
         entity_type=source.get("enterprise_type", ""), legal_person_name=app.subject_name,
         legal_person_id_number=app.subject_key, address=source.get("business_address", ""),
-        region_code=source.get("region", ""), established_on=clock.local_date(utcnow()),
+        region_code=source.get("region", ""), established_on=beijing.local_date(utcnow()),
         member_user_id=app.applicant_id)
     task.result_data = {**(task.result_data or {}), "uscc": enterprise.uscc}
     event(session, app=app, actor=actor, task=task, action="register",
@@ -282,7 +283,7 @@ def refuse(session: Session, *, actor: Principal, task_id: int, reason: str, ver
 
 
 def _after_decision(session: Session, *, case: Case, actor: Principal) -> None:
-    today = clock.local_date(utcnow())
+    today = beijing.local_date(utcnow())
     activate_ready(session, case=case, actor=actor, today=today)
     if all(t.status in DECIDED for t in case.tasks):
         complete(session, case=case, actor=actor)
@@ -331,7 +332,7 @@ def issue_results(session: Session, *, case: Case, actor: Principal) -> list:
         source = {**app.form_data, **results, **(task.result_data or {})}
         data = {f.label: str(source.get(f.key, "")) for f in template.fields if source.get(f.key) not in (None, "")}
         data.setdefault("事项", task.item_name)
-        issued_on = clock.local_date(utcnow())
+        issued_on = beijing.local_date(utcnow())
         valid_until = _years_later(issued_on, template.valid_years) if template.valid_years else None
         lic = licences.issue(session, actor=actor, licence_type=template.licence_type, holder_kind=holder[0],
                              holder_key=holder[1], holder_name=holder[2], data=data,

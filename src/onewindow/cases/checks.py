@@ -12,10 +12,10 @@ from datetime import date
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from onewindow.cases import clock
 from onewindow.cases.access import event
 from onewindow.cases.models import Case, Task, Verification
 from onewindow.common import audit, outbox
+from onewindow.common import time as beijing
 from onewindow.common.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from onewindow.common.roles import Role
 from onewindow.common.security import Principal
@@ -73,7 +73,7 @@ def record_result(session: Session, *, actor: Principal, verification_id: int, p
     if not (result or "").strip():
         raise ValidationFailed.one("请填写核查情况", field="result")
     v = _begin(session, actor, verification_id, ("due",), version)
-    today = today or clock.local_date(utcnow())
+    today = today or beijing.local_date(utcnow())
     v.result, v.checked_at, v.checked_by_id = result.strip()[:4000], utcnow(), actor.user_id
     case, task = session.get(Case, v.case_id), session.get(Task, v.task_id)
     if passed:

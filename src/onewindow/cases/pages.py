@@ -11,10 +11,10 @@ from fastapi.responses import RedirectResponse, Response
 from markupsafe import escape
 from sqlalchemy import select
 
+from onewindow.calendar.clock import SLA_LABELS
 from onewindow.cases import service
 from onewindow.cases.applying import open_pending_codes
 from onewindow.cases.approval import STATUS_LABELS
-from onewindow.cases.clock import SLA_LABELS
 from onewindow.cases.models import Upload
 from onewindow.cases.window import MODES
 from onewindow.catalog import service as catalog

@@ -8,13 +8,14 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from onewindow.calendar import clock
 from onewindow.calendar import service as calendar
-from onewindow.cases import clock
 from onewindow.cases.access import event, get_application, get_case
 from onewindow.cases.applying import missing_materials, start_application, validate_form
 from onewindow.cases.approval import activate_ready
 from onewindow.cases.models import Application, Case, Commitment, Task, Verification
 from onewindow.common import audit, outbox
+from onewindow.common import time as beijing
 from onewindow.common.errors import Conflict, ValidationFailed
 from onewindow.common.roles import Role
 from onewindow.common.security import Principal
@@ -80,7 +81,7 @@ def accept(session: Session, *, actor: Principal, application_id: int, mode: str
         raise ValidationFailed.one("受理方式须为 normal、pending_materials 或 commitment", field="mode")
     app = _for_window(session, actor, application_id)
     now = utcnow()
-    today = today or clock.local_date(now)
+    today = today or beijing.local_date(now)
     errors = validate_form(app.plan, app.form_data, app.subject_kind)
     missing = missing_materials(app)
     commit_text = (commitment_text or "").strip()[:4000]

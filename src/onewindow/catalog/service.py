@@ -4,29 +4,25 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from onewindow.catalog import bundles as planner
 from onewindow.catalog import transfer
 from onewindow.catalog.documents import Document, RawRow
 from onewindow.catalog.models import Bundle, Department, ServiceItem
-from onewindow.catalog.search import full_text, name_contains
-from onewindow.common import audit
+from onewindow.common import audit, search
+from onewindow.common import time as beijing
 from onewindow.common.errors import Conflict, ErrorCollector, NotFound, ValidationFailed
-from onewindow.common.pagination import Page, paginate
+from onewindow.common.pagination import Page
 from onewindow.common.roles import CATALOG_EDITORS, Role
 from onewindow.common.security import Principal
 from onewindow.db import utcnow
 
 
-def _today() -> date:
-    return date.today()
-
-
 def current_clause(today: date | None = None):
     """Published and in force today."""
-    today = today or _today()
+    today = today or beijing.today()
     return and_(ServiceItem.status == "published", ServiceItem.valid_from <= today,
                 or_(ServiceItem.valid_to.is_(None), ServiceItem.valid_to >= today))
 
@@ -90,17 +86,8 @@ def search_items(session: Session, *, q: str | None = None, department: str | No
         stmt = stmt.where(ServiceItem.online_depth == online_depth)
     if level:
         stmt = stmt.where(ServiceItem.level == level)
-    if not (q and q.strip()):
-        return paginate(session, stmt.order_by(ServiceItem.code, ServiceItem.version), page=page, per_page=per_page)
-    query = q.strip()
-    by_name = case((name_contains(query), 0), else_=1)  # names containing the query first
-    order = (by_name, ServiceItem.code, ServiceItem.version)
-    fts = full_text(session, query)
-    if fts is not None:
-        result = paginate(session, stmt.where(fts).order_by(*order), page=page, per_page=per_page)
-        if result.total:
-            return result
-    return paginate(session, stmt.where(name_contains(query)).order_by(*order), page=page, per_page=per_page)
+    return search.search(session, stmt, model=ServiceItem, title=ServiceItem.name, q=q,
+                         order=(ServiceItem.code, ServiceItem.version), page=page, per_page=per_page)
 
 
 def get_item(session: Session, *, code: str, version: int | None = None, actor: Principal | None = None) -> ServiceItem:
@@ -172,7 +159,7 @@ def publish_item(session: Session, *, actor: Principal, code: str, version: int,
     item = get_item(session, code=code, version=version, actor=actor)
     if item.status != "draft":
         raise Conflict(f"事项{code}第{version}版不是草稿，不能发布")
-    valid_from = valid_from or _today()
+    valid_from = valid_from or beijing.today()
     for prev in session.scalars(select(ServiceItem).where(ServiceItem.code == code, ServiceItem.status == "published",
                                                           ServiceItem.id != item.id)):
         if prev.valid_to is None or prev.valid_to >= valid_from:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field, replace
-from datetime import date
 
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
@@ -24,10 +23,11 @@ from onewindow.catalog.documents import (
 )
 from onewindow.catalog.fields import BUNDLE, FORM_FIELD, ITEM, MATERIAL, clean_row
 from onewindow.catalog.models import Bundle, BundleItem, Department, FormField, Material, ServiceItem
-from onewindow.catalog.search import segment
 from onewindow.common import audit
+from onewindow.common import time as beijing
 from onewindow.common.errors import ErrorCollector, ValidationFailed
 from onewindow.common.roles import Role
+from onewindow.common.search import segment
 from onewindow.common.security import Principal
 from onewindow.db import utcnow
 
@@ -325,7 +325,7 @@ def export_data(session: Session) -> dict:
 def export_catalog(session: Session, *, fmt: str) -> tuple[bytes, str, str]:
     """(content, media type, file name) of the whole catalogue."""
     data = export_data(session)
-    stamp = date.today().isoformat()
+    stamp = beijing.today().isoformat()
     if fmt == "xlsx":
         return (write_xlsx(data), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                 f"catalog-{stamp}.xlsx")

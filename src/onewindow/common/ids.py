@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 from datetime import date
 
+from onewindow.common import time as beijing
+
 USCC_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"  # 31 characters: no I, O, Z, S, V
 USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -44,7 +46,7 @@ def id_number_problem(value: str) -> str | None:
         born = date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
     except ValueError:
         return "身份证号码中的出生日期无效"
-    if not date(1900, 1, 1) <= born <= date.today():
+    if not date(1900, 1, 1) <= born <= beijing.today():
         return "身份证号码中的出生日期无效"
     if number != with_id_check(number[:17]):
         return "身份证号码校验位不正确"

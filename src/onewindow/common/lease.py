@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import socket
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import or_, update
 from sqlalchemy.exc import IntegrityError
@@ -22,11 +22,13 @@ def default_holder() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-def acquire(session: Session, *, name: str, holder: str, ttl: timedelta) -> bool:
-    """Take or renew the lease `name` for `ttl`; False when another holder has it unexpired."""
+def acquire(session: Session, *, name: str, holder: str, ttl: timedelta, renew: bool = True) -> bool:
+    """Take or renew the lease `name` for `ttl`; False when another holder has it unexpired. With
+    `renew=False` even its own holder gets it only once it has expired (a job that runs once per interval)."""
     now = utcnow()
+    free = or_(Lease.holder == holder, Lease.expires_at < now) if renew else Lease.expires_at < now
     taken = session.execute(
-        update(Lease).where(Lease.name == name, or_(Lease.holder == holder, Lease.expires_at < now))
+        update(Lease).where(Lease.name == name, free)
         .values(holder=holder, expires_at=now + ttl)
     ).rowcount
     if taken:
@@ -44,3 +46,8 @@ def acquire(session: Session, *, name: str, holder: str, ttl: timedelta) -> bool
 def release(session: Session, *, name: str, holder: str) -> None:
     session.execute(update(Lease).where(Lease.name == name, Lease.holder == holder)
                     .values(expires_at=utcnow()))
+
+
+def hold_until(session: Session, *, name: str, holder: str, until: datetime) -> None:
+    """Keep (or shorten) a held lease to `until`: a periodic job's lease lasts its interval from its start."""
+    session.execute(update(Lease).where(Lease.name == name, Lease.holder == holder).values(expires_at=until))

@@ -5,19 +5,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from fastapi import Request
 from fastapi.responses import RedirectResponse
 from fastapi.templating import Jinja2Templates
 from jinja2.utils import htmlsafe_json_dumps
 
+from onewindow.common import time as beijing
 from onewindow.common.errors import DomainError
 from onewindow.common.http import csrf_token
 from onewindow.common.roles import ROLE_LABELS, Role
 
 WEB_DIR = Path(__file__).resolve().parent.parent / "web"
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 templates = Jinja2Templates(directory=str(WEB_DIR / "templates"))
 
@@ -28,7 +27,7 @@ def local_time(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
         return ""
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
-    return value.astimezone(SHANGHAI).strftime(fmt)
+    return value.astimezone(beijing.SHANGHAI).strftime(fmt)
 
 
 def yuan(fen: int | None) -> str:

@@ -13,7 +13,6 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import numpy as np
 import polars as pl
@@ -21,6 +20,7 @@ import yaml
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
+from onewindow.common import time as beijing
 from onewindow.common.ids import USCC_CHARS, with_id_check, with_uscc_check
 from onewindow.demo.profiles import CLASSES_BY_CODE, profiles
 from onewindow.sharing.models import CreditRecord, Enterprise
@@ -28,7 +28,6 @@ from onewindow.sharing.models import CreditRecord, Enterprise
 SEED = 20260102
 COUNT = 10_000
 AS_OF = date(2025, 12, 31)  # the figures are for the last full year
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 POOLS = Path(__file__).resolve().parent / "data" / "registries.yaml"  # surnames, given names, streets
 INSERT_CHUNK = 2_000
 
@@ -65,7 +64,7 @@ class DemoEnterprises:
 
 def _at(day: date, rng: np.random.Generator) -> datetime:
     """A working-hours moment on a local day, in UTC."""
-    local = datetime.combine(day, time(int(rng.integers(9, 17)), int(rng.integers(0, 60))), SHANGHAI)
+    local = datetime.combine(day, time(int(rng.integers(9, 17)), int(rng.integers(0, 60))), beijing.SHANGHAI)
     return local.astimezone(UTC)
 
 

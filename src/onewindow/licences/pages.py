@@ -8,6 +8,7 @@ from fastapi import APIRouter, Form, Query, Request, UploadFile
 from fastapi.responses import RedirectResponse
 from markupsafe import Markup
 
+from onewindow.common import time as beijing
 from onewindow.common.errors import DomainError, Forbidden, ValidationFailed
 from onewindow.common.http import CsrfChecked, DbSession, MaybeUser, PageUser
 from onewindow.common.uploads import read_upload
@@ -63,7 +64,7 @@ def verify_page(request: Request, code: str, session: DbSession, principal: Mayb
 @router.get("/my/licences")
 def wallet_page(request: Request, session: DbSession, principal: PageUser):
     cards = [_card(request, lic) for lic in service.wallet(session, actor=principal)]
-    return render(request, "licences/wallet.html", {"cards": cards, "today": service.today()}, principal=principal)
+    return render(request, "licences/wallet.html", {"cards": cards, "today": beijing.today()}, principal=principal)
 
 
 def _detail(request: Request, session, principal, code: str, *, error: DomainError | None = None):

@@ -10,9 +10,8 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import segno
 from sqlalchemy import and_, func, or_, select, update
@@ -23,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from onewindow.catalog.models import Department
 from onewindow.common import audit
+from onewindow.common import time as beijing
 from onewindow.common.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from onewindow.common.masking import mask_id_number, mask_name, mask_phone
 from onewindow.common.roles import DEPARTMENT_ROLES, Role
@@ -50,12 +50,6 @@ DOCUMENT_FORMAT = "onewindow-licence/1"
 DOCUMENT_KEYS = frozenset({"format", "code", "algorithm", "key_id", "payload", "signature"})
 MAX_DOCUMENT_BYTES = 1024 * 1024
 STATUS_LABELS = {"valid": "有效", "revoked": "已撤销", "altered": "内容被篡改", "unknown": "查无此证"}
-SHANGHAI = ZoneInfo("Asia/Shanghai")
-
-
-def today() -> date:
-    """Validity dates are local (Asia/Shanghai) dates."""
-    return datetime.now(SHANGHAI).date()
 
 
 @dataclass(frozen=True)
@@ -73,7 +67,7 @@ class VerificationResult:
         """A genuine licence past its validity date (status stays "valid": the signature holds)."""
         lic = self.licence
         return self.status == "valid" and lic is not None and lic.valid_until is not None \
-            and lic.valid_until < today()
+            and lic.valid_until < beijing.today()
 
 
 # ---- payload ------------------------------------------------------------------------------------

@@ -3,6 +3,8 @@ triggers, and the Chinese full-text index (SQLite FTS5 / PostgreSQL GIN) over se
 
 from alembic import op
 
+from onewindow.common.search import MANAGED_NAME
+
 GENESIS = "0" * 64
 
 SQLITE = [
@@ -51,5 +53,4 @@ def drop_extras() -> None:
 
 def include_name(name, type_, parent_names) -> bool:
     """For autogenerate: the objects above are managed here, not by the models."""
-    return not (name or "").startswith(("service_items_fts", "ix_service_items_search", "policies_fts",
-                                        "ix_policies_search", "award_items_fts", "ix_award_items_search"))
+    return not MANAGED_NAME.match(name or "")

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
+from datetime import date
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from onewindow.common import time as beijing
 from onewindow.common.errors import ErrorDetail, Forbidden, NotFound, ValidationFailed
 from onewindow.common.roles import Role
 from onewindow.common.security import Principal
@@ -28,17 +28,12 @@ OFFICERS = (Role.policy_officer, Role.admin)
 READERS = (Role.policy_officer, Role.admin, Role.supervisor)
 PERIOD = re.compile(r"^20\d{2}$")
 ONCE = "once"
-LOCAL = ZoneInfo("Asia/Shanghai")
-
-
-def local_today() -> date:
-    return datetime.now(LOCAL).date()
 
 
 def current_item(session: Session, code: str, *, as_of: date | None = None, field: str = "item_code") -> AwardItem:
     """The award item's published version in force on `as_of` (default today), else its newest published
     version (an item that has expired still pays the awards matched while it was in force)."""
-    day = as_of or local_today()
+    day = as_of or beijing.today()
     published = select(AwardItem).where(AwardItem.code == code, AwardItem.status == "published")
     item = session.scalar(published.where(or_(AwardItem.valid_from.is_(None), AwardItem.valid_from <= day),
                                           or_(AwardItem.valid_to.is_(None), AwardItem.valid_to >= day))

@@ -11,6 +11,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Header, Path, Query, Response, UploadFile
 from sqlalchemy.orm import Session
 
+from onewindow.common import time as beijing
 from onewindow.common.api import ERRORS
 from onewindow.common.errors import ValidationFailed
 from onewindow.common.http import CurrentUser, DbSession, MaybeUser
@@ -220,7 +221,7 @@ def _parameter_outs(session: Session, name: str | None = None) -> list[Parameter
 
 def _group_outs(session: Session) -> list[GroupOut]:
     members: dict[str, list[str]] = {}
-    for item in library.current_versions(session, as_of=date.today()):
+    for item in library.current_versions(session, as_of=beijing.today()):
         if item.exclusive_group:
             members.setdefault(item.exclusive_group, []).append(item.code)
     return [GroupOut(code=g.code, name=g.name, parent=g.parent_code, note=g.note, items=sorted(members.get(g.code, [])))

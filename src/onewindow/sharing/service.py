@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
+from datetime import date
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from onewindow.common import audit
+from onewindow.common import time as beijing
 from onewindow.common.errors import Conflict, ErrorCollector, Forbidden, NotFound, ValidationFailed
 from onewindow.common.ids import id_number_problem, uscc_problem
 from onewindow.common.masking import mask_id_number
@@ -34,7 +34,6 @@ from onewindow.sharing.models import (
     SharedDataRead,
 )
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 STAFF_READERS = frozenset({Role.clerk, Role.approver, Role.inspector, Role.supervisor, Role.admin})
 CREDIT_RECORDERS = STAFF_READERS
 READ_LOG_READERS = AUDIT_READERS
@@ -59,11 +58,6 @@ class Check:
     name: str
     passed: bool
     detail: str
-
-
-def _today() -> date:
-    """Licence validity is a local (Asia/Shanghai) date."""
-    return datetime.now(SHANGHAI).date()
 
 
 # ---- keys, purposes, authorisation and the read log -------------------------------------------
@@ -240,7 +234,7 @@ def _valid_licences(session: Session, holder_kind: str, holder_key: str,
                     licence_types: list[str] | None) -> list[Licence]:
     stmt = select(Licence).where(
         Licence.holder_kind == holder_kind, Licence.holder_key == holder_key, Licence.status == "valid",
-        or_(Licence.valid_until.is_(None), Licence.valid_until >= _today()),
+        or_(Licence.valid_until.is_(None), Licence.valid_until >= beijing.today()),
     )
     if licence_types is not None:
         stmt = stmt.where(Licence.licence_type.in_(licence_types))

@@ -27,6 +27,7 @@ from onewindow.cases import service as cases
 from onewindow.cases.applying import _check_authorisation as check_authorisation
 from onewindow.cases.models import Application, Case
 from onewindow.common import audit, lease, outbox
+from onewindow.common import time as beijing
 from onewindow.common.errors import Conflict, Forbidden, ValidationFailed
 from onewindow.common.roles import Role
 from onewindow.common.security import SYSTEM, Principal
@@ -36,7 +37,6 @@ from onewindow.policies.access import (
     award_period,
     current_item,
     ledger_paid,
-    local_today,
     payable_split,
     readable_enterprise,
 )
@@ -65,7 +65,7 @@ def apply_for_award(session: Session, *, actor: Principal, enterprise_id: int, i
     """Start the application for an award: refused when the item is 免申即享, when the enterprise does not
     qualify (naming the failed conditions), when the award is already paid, or while another application
     for it runs. Returns the draft the applicant then completes and submits through the case machinery."""
-    as_of = as_of or local_today()
+    as_of = as_of or beijing.today()
     if actor.role not in (Role.applicant, Role.assistant, Role.clerk):
         raise Forbidden("奖补申请须由企业、帮办代办员或综合窗口提交")
     if actor.role == Role.applicant:

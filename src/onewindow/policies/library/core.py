@@ -12,15 +12,15 @@ from collections.abc import Mapping
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, cast, exists, func, or_, select, text
+from sqlalchemy import and_, cast, exists, func, or_, select, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session
 
 from onewindow.catalog.models import Department
-from onewindow.catalog.search import contains, full_text, segment
-from onewindow.common import audit
+from onewindow.common import audit, search
+from onewindow.common import time as beijing
 from onewindow.common.errors import Conflict, ErrorCollector, Forbidden, NotFound, ValidationFailed
-from onewindow.common.pagination import Page, paginate
+from onewindow.common.pagination import Page
 from onewindow.common.roles import Role
 from onewindow.common.security import Principal
 from onewindow.db import utcnow
@@ -69,7 +69,7 @@ def _require_editor(actor: Principal, department_id: int | None = None) -> None:
 
 def current_clause(as_of: date | None = None):
     """Published and in force on the day."""
-    day = as_of or date.today()
+    day = as_of or beijing.today()
     return and_(AwardItem.status == "published", AwardItem.valid_from <= day,
                 or_(AwardItem.valid_to.is_(None), AwardItem.valid_to >= day))
 
@@ -80,21 +80,6 @@ def _has_tag(session: Session, column, tag: str):
         return cast(column, JSONB).contains([tag])
     return exists(select(text("1")).select_from(func.json_each(column).table_valued("value"))
                   .where(text("value = :tag").bindparams(tag=tag)))
-
-
-def _searched(session: Session, stmt, model, title, q: str | None, order, page: int, per_page: int) -> Page:
-    """Full text first; the substring fallback only when that finds nothing (OR-ing both in one statement
-    would make PostgreSQL scan every row instead of using the index)."""
-    if not (q and q.strip()):
-        return paginate(session, stmt.order_by(*order), page=page, per_page=per_page)
-    query = q.strip()
-    order = (case((contains(title, query), 0), else_=1), *order)  # titles containing the query first
-    fts = full_text(session, query, model)
-    if fts is not None:
-        result = paginate(session, stmt.where(fts).order_by(*order), page=page, per_page=per_page)
-        if result.total:
-            return result
-    return paginate(session, stmt.where(contains(title, query)).order_by(*order), page=page, per_page=per_page)
 
 
 def search_policies(session: Session, *, q: str | None = None, level: str | None = None, tag: str | None = None,
@@ -109,7 +94,8 @@ def search_policies(session: Session, *, q: str | None = None, level: str | None
     if department:
         stmt = stmt.where(Policy.id.in_(select(AwardItem.policy_id).join(Department).where(
             Department.code == department, current_clause())))
-    return _searched(session, stmt, Policy, Policy.title, q, (Policy.code,), page, per_page)
+    return search.search(session, stmt, model=Policy, title=Policy.title, q=q, order=(Policy.code,), page=page,
+                         per_page=per_page)
 
 
 def search_items(session: Session, *, q: str | None = None, department: str | None = None, tag: str | None = None,
@@ -135,8 +121,8 @@ def search_items(session: Session, *, q: str | None = None, department: str | No
         stmt = stmt.where(AwardItem.policy_id.in_(select(Policy.id).where(*conditions)))
     if auto_grant is not None:
         stmt = stmt.where(AwardItem.auto_grant.is_(auto_grant))
-    return _searched(session, stmt, AwardItem, AwardItem.title, q, (AwardItem.code, AwardItem.version), page,
-                     per_page)
+    return search.search(session, stmt, model=AwardItem, title=AwardItem.title, q=q,
+                         order=(AwardItem.code, AwardItem.version), page=page, per_page=per_page)
 
 
 def get_policy(session: Session, *, code: str) -> Policy:
@@ -209,7 +195,7 @@ def fill_version(session: Session, item: AwardItem, row: Mapping[str, Any]) -> N
     item.amount, item.budget_fen, item.auto_grant = row["amount"], row["budget_fen"], row["auto_grant"]
     item.recurrence, item.apply_item_code, item.exclusive_group = row["recurrence"], row["apply_item"], row["group"]
     item.valid_from, item.valid_to = row["valid_from"], row["valid_to"]
-    item.search_text = segment(row["title"], row["description"] or "", " ".join(row["tags"]), policy.title,
+    item.search_text = search.segment(row["title"], row["description"] or "", " ".join(row["tags"]), policy.title,
                                department.name)
 
 
@@ -327,7 +313,7 @@ def publish_item(session: Session, *, actor: Principal, code: str, version: int,
     _require_editor(actor, item.department_id)
     if item.status != "draft":
         raise Conflict(f"奖补事项{code}第{version}版不是草稿，不能发布")
-    valid_from = valid_from or item.valid_from or date.today()
+    valid_from = valid_from or item.valid_from or beijing.today()
     if item.valid_to is not None and item.valid_to < valid_from:
         raise ValidationFailed.one(f"生效日期 {valid_from} 晚于失效日期 {item.valid_to}", field="valid_from")
     params = load_parameters(session)
@@ -501,7 +487,7 @@ def run_tests(session: Session, *, codes: list[str] | None = None, as_of: date |
     stmt = select(AwardItem).where(AwardItem.status == "published").order_by(AwardItem.code, AwardItem.version)
     if codes:
         stmt = stmt.where(AwardItem.code.in_(codes))
-    day = as_of or date.today()
+    day = as_of or beijing.today()
     chosen: dict[str, AwardItem] = {}
     for item in session.scalars(stmt):
         held = chosen.get(item.code)

@@ -19,10 +19,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from onewindow.catalog.models import Department
-from onewindow.catalog.search import segment
 from onewindow.common import audit
+from onewindow.common import time as beijing
 from onewindow.common.errors import ErrorCollector, Forbidden, ValidationFailed
 from onewindow.common.roles import Role
+from onewindow.common.search import segment
 from onewindow.common.security import Principal
 from onewindow.policies.library import core as library
 from onewindow.policies.library import testcases
@@ -267,7 +268,7 @@ def export_data(session: Session) -> dict:
 def export_library(session: Session, *, fmt: str) -> tuple[bytes, str, str]:
     """(content, media type, file name) of the whole library."""
     data = export_data(session)
-    stamp = date.today().isoformat()
+    stamp = beijing.today().isoformat()
     if fmt == "xlsx":
         return (write_xlsx(data, labels=XLSX_LABELS),
                 "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", f"policies-{stamp}.xlsx")

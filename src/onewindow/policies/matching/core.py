@@ -33,6 +33,7 @@ from sqlalchemy import JSON, Table, delete, exists, func, insert, select
 from sqlalchemy.orm import Session
 
 from onewindow.common import audit, lease
+from onewindow.common import time as beijing
 from onewindow.common.errors import Conflict, Forbidden, ValidationFailed
 from onewindow.common.models import OutboxMessage
 from onewindow.common.roles import Role
@@ -44,7 +45,6 @@ from onewindow.policies.access import (
     check_item_scope,
     current_item,
     department_scope,
-    local_today,
     readable_enterprise,
     stage_split,
 )
@@ -197,7 +197,7 @@ def run_full(session: Session, *, actor: Principal, as_of: date | None = None, d
              holder: str | None = None) -> MatchRun:
     """Every enterprise in business × every item in force; all stored matches replaced."""
     _require_runner(actor)
-    as_of = as_of or local_today()
+    as_of = as_of or beijing.today()
     started, at = time.perf_counter(), utcnow()
     holder = _take_lease(session, holder)
     snapshot = profiles.refresh_snapshot(session, as_of=as_of, directory=directory)
@@ -221,7 +221,7 @@ def run_for_enterprises(session: Session, *, actor: Principal, enterprise_ids: S
     ids = sorted({int(i) for i in enterprise_ids})
     if not ids:
         raise ValidationFailed.one("请指定要重新匹配的企业", field="enterprise_ids")
-    as_of = as_of or local_today()
+    as_of = as_of or beijing.today()
     started, at = time.perf_counter(), utcnow()
     holder = _take_lease(session, holder)
     frame = profiles.profiles_for(session, enterprise_ids=ids, as_of=as_of)
@@ -242,7 +242,7 @@ def run_for_item(session: Session, *, actor: Principal, item_code: str, as_of: d
     amount can change who wins the group), and those items' rows replaced. An item no longer in force
     loses its rows."""
     actor.require(*RUNNERS)
-    as_of = as_of or local_today()
+    as_of = as_of or beijing.today()
     check_item_scope(actor, current_item(session, item_code, as_of=as_of))
     started, at = time.perf_counter(), utcnow()
     holder = _take_lease(session, holder)
@@ -334,7 +334,7 @@ def matches_for_enterprise(session: Session, *, actor: Principal, enterprise_id:
     """可享政策: the items the enterprise qualifies for (as of the last run that covered it), highest award
     first, each with what the ledger already shows for it."""
     readable_enterprise(session, actor, enterprise_id)
-    period = str((as_of or local_today()).year)
+    period = str((as_of or beijing.today()).year)
     stmt = (select(PolicyMatch, AwardItem, Policy).join(AwardItem, AwardItem.id == PolicyMatch.item_version_id)
             .join(Policy, Policy.id == AwardItem.policy_id).where(PolicyMatch.enterprise_id == enterprise_id)
             .order_by(PolicyMatch.awarded_amount_fen.desc(), PolicyMatch.item_code))
@@ -383,7 +383,7 @@ def explain_for_enterprise(session: Session, *, actor: Principal, enterprise_id:
     the rest each failed condition (actual and required value) and the missing data. A department
     officer sees its department's items (exclusivity is still decided over all of them)."""
     ent = readable_enterprise(session, actor, enterprise_id)
-    as_of = as_of or local_today()
+    as_of = as_of or beijing.today()
     profile = _profile(session, enterprise_id, as_of)
     specs, params, items = _specs(session, as_of=as_of, evaluated=None)
     explained = engine.explain_enterprise(profile, specs, as_of=as_of, parameters=params)
@@ -427,7 +427,7 @@ def item_statistics(session: Session, *, actor: Principal, as_of: date | None = 
     """The policy officer's page: per item in force, how many enterprises qualify and are awarded, the
     totals, the budget and what has been paid."""
     dept = department_scope(actor)
-    items = [i for i in library.current_versions(session, as_of=as_of or local_today())
+    items = [i for i in library.current_versions(session, as_of=as_of or beijing.today())
              if dept is None or i.department_id == dept]
     codes = [i.code for i in items]
     matched = {code: (e, a, et, at) for code, e, a, et, at in session.execute(

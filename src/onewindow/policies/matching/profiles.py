@@ -32,20 +32,19 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Sequence
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import polars as pl
 from sqlalchemy import Select, Text, and_, case, cast, func, or_, select, union
 from sqlalchemy.orm import Session
 
+from onewindow.common import time as beijing
 from onewindow.config import get_settings
 from onewindow.policies.models import ProfileSnapshot
 from onewindow.policies.rules.profile import PROFILE_SCHEMA, TAX_CREDIT_GRADES
 from onewindow.sharing.models import CreditRecord, Enterprise
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 VIOLATION_YEARS = 3
 DISPLAY_COLUMNS = {"enterprise_id": pl.Int64, "uscc": pl.Utf8, "name": pl.Utf8}
 SNAPSHOT_SCHEMA = pl.Schema({**DISPLAY_COLUMNS, **PROFILE_SCHEMA.polars_schema()})
@@ -72,7 +71,7 @@ class SnapshotError(ValueError):
 
 def _day_start(day: date) -> datetime:
     """00:00 Asia/Shanghai on ``day``, in UTC (registries store UTC)."""
-    return datetime.combine(day, time(), SHANGHAI).astimezone(UTC)
+    return beijing.day_start(day)
 
 
 def _years_before(day: date, years: int) -> date:

@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import RedirectResponse
 
+from onewindow.common import time as beijing
 from onewindow.common.errors import ValidationFailed
 from onewindow.common.http import CsrfChecked, DbSession, PageUser
 from onewindow.common.schemas import MAX_ID
@@ -46,7 +47,7 @@ def batches(request: Request, session: DbSession, principal: PageUser, status: s
     query = "&".join(f"{k}={v}" for k, v in (("status", status), ("item_code", item_code)) if v)
     return render(request, "policies/batches.html", {
         "page": result, "titles": titles, "labels": disbursement.STATUS_LABELS, "status": status or "",
-        "item_code": item_code or "", "auto_items": auto_items, "period": str(access.local_today().year),
+        "item_code": item_code or "", "auto_items": auto_items, "period": str(beijing.today().year),
         "query": query,
     }, principal=principal)
 

@@ -11,6 +11,7 @@ from fastapi.responses import RedirectResponse, Response
 from jinja2.utils import htmlsafe_json_dumps
 
 from onewindow.catalog import service as catalog
+from onewindow.common import time as beijing
 from onewindow.common import yamlio
 from onewindow.common.errors import DomainError, ErrorDetail, ValidationFailed
 from onewindow.common.http import CsrfChecked, DbSession, PageUser
@@ -106,7 +107,7 @@ def _item_context(session, principal, code: str, version: int | None) -> dict:
             "tests": [transfer.case_document(t) for t in library.list_test_cases(session, code=code)],
             "parameters": [(p, parameters.get(p.name).values) for p in used], "stats": stats,
             "recurrence": RECURRENCE, "item_status": ITEM_STATUS, "can_edit": library.can_edit(principal),
-            "today": date.today().isoformat()}
+            "today": beijing.today().isoformat()}
 
 
 @router.get(ADMIN + "/items/{code}")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from onewindow.common import time as beijing
 from onewindow.policies.rules import arith as rules_arith
 from onewindow.policies.rules import industries
 from onewindow.policies.rules.amounts import check_amount
@@ -92,7 +93,7 @@ def readable_rule(text: str, parameters: Parameters, day: date | None = None) ->
         rule = check(text, parameters)
     except (RuleError, ParameterError):
         return {"text": text}
-    return _condition(rule.node, rule, parameters, day or date.today())
+    return _condition(rule.node, rule, parameters, day or beijing.today())
 
 
 def readable_amount(stored: dict, parameters: Parameters) -> list[str]:

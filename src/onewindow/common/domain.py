@@ -1,0 +1,22 @@
+"""common's registration: accounts and sign-in pages, notifications, the audit command, and delivery
+of queued notifications."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy.orm import Session
+
+from onewindow.common.registry import Domain, PeriodicJob, Registry
+
+
+def _deliver(session: Session, registry: Registry) -> str:
+    from onewindow.common import outbox
+
+    return f"发送通知 {outbox.deliver_pending(session)} 条"
+
+
+DOMAIN = Domain(
+    package="common", label="公共", models="models", api=("api",), pages=("pages",), commands="commands",
+    jobs=(PeriodicJob("common.outbox", timedelta(minutes=1), _deliver, "发送待发通知"),),
+)

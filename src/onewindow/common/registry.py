@@ -1,0 +1,73 @@
+"""How a domain package declares itself: its routers, pages, tables, CLI commands, periodic jobs and
+deadlines. ``onewindow.domains`` lists the packages; the app, the migration metadata, the CLI and the
+scheduler read everything from here, so adding a domain touches no central file but that list.
+
+Modules are named relative to the domain's package and imported only when asked for, so the
+migration metadata does not import every router and the CLI does not import the web app.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from types import ModuleType
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+
+@dataclass(frozen=True)
+class PeriodicJob:
+    """Work a domain wants done every `interval`, in one process at a time (a lease per job). `run`
+    gets a session (committed when it returns) and the registry, and answers a one-line summary."""
+
+    name: str  # "cases.commitments"; also the lease name, "job:<name>"
+    interval: timedelta
+    run: Callable[[Session, Registry], str]
+    label: str = ""
+
+
+@dataclass(frozen=True)
+class Domain:
+    package: str  # "cases" → onewindow.cases
+    label: str  # "办件"
+    models: str | None = None  # the module holding its tables
+    api: tuple[str, ...] = ()  # modules with a `router`, mounted under /api in this order
+    pages: tuple[str, ...] = ()  # modules with a `router` of web pages, in this order
+    commands: str | None = None  # a module with `commands`, a Typer group added to the `onewindow` command
+    jobs: tuple[PeriodicJob, ...] = ()
+    deadlines: Callable[[], Sequence[Any]] | None = None  # the calendar.sweep.DeadlineSource list, on demand
+
+    def module(self, name: str) -> ModuleType:
+        return importlib.import_module(f"onewindow.{self.package}.{name}")
+
+
+@dataclass(frozen=True)
+class Registry:
+    domains: tuple[Domain, ...]
+
+    def api_routers(self) -> Iterator[Any]:
+        for d in self.domains:
+            for name in d.api:
+                yield d.module(name).router
+
+    def page_routers(self) -> Iterator[Any]:
+        for d in self.domains:
+            for name in d.pages:
+                yield d.module(name).router
+
+    def model_modules(self) -> list[ModuleType]:
+        return [d.module(d.models) for d in self.domains if d.models]
+
+    def command_groups(self) -> Iterator[Any]:
+        for d in self.domains:
+            if d.commands:
+                yield d.module(d.commands).commands
+
+    def jobs(self) -> list[PeriodicJob]:
+        return [job for d in self.domains for job in d.jobs]
+
+    def deadlines(self) -> list[Any]:
+        return [source for d in self.domains if d.deadlines for source in d.deadlines()]
