@@ -13,6 +13,7 @@ import tempfile
 import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -130,6 +131,18 @@ def catalog(session):
     path = DATA / "catalog_small.yaml"
     transfer.import_catalog(session, actor=SYSTEM, filename=path.name, content=path.read_bytes())
     session.commit()
+    return session
+
+
+@pytest.fixture
+def cli_session(session, monkeypatch):
+    """The CLI's unit of work, inside the test's transaction."""
+    @contextmanager
+    def scope(*_args, **_kwargs):
+        yield session
+        session.flush()
+
+    monkeypatch.setattr("onewindow.db.session_scope", scope)
     return session
 
 

@@ -2,7 +2,6 @@
 explained in Chinese, and the ``onewindow policies test|import|export`` commands."""
 
 import re
-from contextlib import contextmanager
 
 import pytest
 import yaml
@@ -79,18 +78,6 @@ def test_cli_test_passes_and_fails(tmp_path):
     broken.write_text("policies: [1]\n")
     result = runner.invoke(app, ["policies", "test", str(broken)])
     assert result.exit_code == 1 and "policies[0]：每一项应为映射" in result.output
-
-
-@pytest.fixture
-def cli_session(session, monkeypatch):
-    """The CLI's unit of work, inside the test's transaction."""
-    @contextmanager
-    def scope(*_args, **_kwargs):
-        yield session
-        session.flush()
-
-    monkeypatch.setattr("onewindow.db.session_scope", scope)
-    return session
 
 
 def test_cli_import_export_and_database_test(cli_session, tmp_path):

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from onewindow.common.documents import join_list, split_list
 from onewindow.common.errors import ErrorCollector
 
 LEVELS = ("市", "县", "乡", "村")
@@ -179,12 +180,10 @@ def coerce(col: Col, value: Any) -> tuple[Any, str | None]:
             return None, f"“{value}”不是有效日期（YYYY-MM-DD）"
     if col.kind == "list":
         if isinstance(value, str):
-            parts = [p.strip() for p in re.split(r"[;,；，、\n]", value)]
-        elif isinstance(value, list | tuple):
-            parts = [str(p).strip() for p in value]
-        else:
+            return split_list(value), None
+        if not isinstance(value, list | tuple):
             return None, "应为列表"
-        return [p for p in parts if p], None
+        return [str(p).strip() for p in value if str(p).strip()], None
     raise AssertionError(col.kind)
 
 
@@ -208,7 +207,7 @@ def export_value(col: Col, value: Any, *, for_xlsx: bool) -> Any:
     if col.kind == "bool":
         return "是" if value else "否"
     if col.kind == "list":
-        return "；".join(value or [])
+        return join_list(value or [])
     if col.kind == "date":
         return value.isoformat() if value else None
     return value

@@ -23,7 +23,7 @@ from onewindow.catalog.documents import (
 )
 from onewindow.catalog.fields import BUNDLE, FORM_FIELD, ITEM, MATERIAL, clean_row
 from onewindow.catalog.models import Bundle, BundleItem, Department, FormField, Material, ServiceItem
-from onewindow.common import audit
+from onewindow.common import audit, versions
 from onewindow.common import time as beijing
 from onewindow.common.errors import ErrorCollector, ValidationFailed
 from onewindow.common.roles import Role
@@ -193,24 +193,40 @@ def _content(doc: dict) -> tuple:
 
 
 def apply(session: Session, checked: Checked) -> tuple[int, int, int, int]:
-    """Upsert by code (items by code and version). Runs only after `check` found nothing."""
+    """Upsert by code (items by code and version). Runs only after `check` found nothing.
+
+    Returns (departments written, item versions written, bundles written, items unchanged): a row
+    equal to what is stored is left alone, so importing an unchanged export writes nothing.
+    """
     depts = {d.code: d for d in session.scalars(select(Department))}
+    parents = {d.id: d.code for d in depts.values()}
+    written_depts = 0
     for row in checked.departments:
-        dept = depts.get(row["code"]) or Department(code=row["code"])
+        dept = depts.get(row["code"])
+        if dept is not None and (dept.name, dept.level, parents.get(dept.parent_id)) == (
+                row["name"], row["level"], row["parent"]):
+            continue
+        dept = dept or Department(code=row["code"])
         dept.name, dept.level = row["name"], row["level"]
         depts[row["code"]] = dept
         session.add(dept)
+        written_depts += 1
     session.flush()
     for row in checked.departments:
-        depts[row["code"]].parent_id = depts[row["parent"]].id if row["parent"] else None
+        parent_id = depts[row["parent"]].id if row["parent"] else None
+        if depts[row["code"]].parent_id != parent_id:
+            depts[row["code"]].parent_id = parent_id
 
     existing = {(i.code, i.version): i for i in session.scalars(
         select(ServiceItem).where(ServiceItem.code.in_({r["code"] for r in checked.items})))} if checked.items else {}
     unchanged = 0
     for row in checked.items:
         item = existing.get((row["code"], row["version"]))
-        if item is not None and item.status != "draft":
-            unchanged += item.status == row["status"] and item.valid_to == row["valid_to"]
+        if item is not None and versions.unchanged(item, row, content=lambda r: _content(
+                item_document(r) if isinstance(r, ServiceItem) else r)):
+            unchanged += 1
+            continue
+        if item is not None and item.status != "draft":  # a published version changes only its state and end
             item.status, item.valid_to = row["status"], row["valid_to"]
             continue
         item = item or ServiceItem()
@@ -218,12 +234,23 @@ def apply(session: Session, checked: Checked) -> tuple[int, int, int, int]:
         session.add(item)
 
     bundles = {b.code: b for b in session.scalars(select(Bundle))}
+    written_bundles = 0
     for row in checked.bundles:
-        bundle = bundles.get(row["code"]) or Bundle(code=row["code"])
+        bundle = bundles.get(row["code"])
+        if bundle is not None and bundle_document(bundle) == _bundle_row(row):
+            continue
+        bundle = bundle or Bundle(code=row["code"])
         fill_bundle(bundle, row)
         session.add(bundle)
+        written_bundles += 1
     session.flush()
-    return len(checked.departments), len(checked.items) - unchanged, len(checked.bundles), unchanged
+    return written_depts, len(checked.items) - unchanged, written_bundles, unchanged
+
+
+def _bundle_row(row: dict) -> dict:
+    """A checked bundle row in the shape of `bundle_document`, to compare with what is stored."""
+    return {**{c.key: row[c.key] for c in BUNDLE},
+            "items": [{"item": bi["item"], "depends_on": list(bi["depends_on"])} for bi in row["items"]]}
 
 
 def fill_item(item: ServiceItem, row: dict, department: Department) -> None:
@@ -267,6 +294,8 @@ def import_catalog(session: Session, *, actor: Principal, filename: str, content
         # Fresh statistics after a bulk load, so the planner keeps using the search index.
         session.execute(text("ANALYZE service_items"))
     digest = hashlib.sha256(content).hexdigest()
+    if not (n_depts or n_items or n_bundles):  # nothing changed: nothing written, not even the audit record
+        return ImportSummary(n_depts, n_items, n_bundles, unchanged, digest)
     audit.record(session, actor=actor, action="catalog.import", entity_type="catalog", entity_id=filename[:128],
                  after={"departments": n_depts, "items_written": n_items, "items_unchanged": unchanged,
                         "bundles": n_bundles, "sha256": digest})
