@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from onewindow.common import yamlio
+from onewindow.common import documents
 from onewindow.common.errors import ErrorCollector
 
 HOLIDAY, WORKDAY = "holiday", "workday"
@@ -49,19 +48,21 @@ def _add(schedule: Schedule, errors: ErrorCollector, day: date, kind: str, name:
 def parse_yaml(text: str | bytes) -> Schedule:
     """year: 2027 / holidays: [{name, start, end}] / workdays: [{name, date}]."""
     errors = ErrorCollector()
-    try:
-        data = yamlio.load(text)
-    except yamlio.YamlError as exc:
-        errors.add(str(exc))
-        errors.raise_if_any("放假安排无法读取")
-    if not isinstance(data, dict):
-        errors.add("应为包含 year、holidays、workdays 的映射")
-        errors.raise_if_any("放假安排无法读取")
+    data = documents.load_yaml_mapping(text, errors, sections=("year", "holidays", "workdays"), optional=())
+    errors.raise_if_any("放假安排无法读取")
     year = data.get("year")
     if not isinstance(year, int) or not 2000 <= year <= 2100:
         errors.add("year 须为2000–2100之间的年份", field="year")
         errors.raise_if_any("放假安排有误")
     schedule = Schedule(year=year)
+    for section, keys in (("holidays", ("name", "start", "end")), ("workdays", ("name", "date"))):
+        if not isinstance(data.get(section) or [], list):
+            errors.add("应为列表", field=section)
+            data[section] = []
+        for i, entry in enumerate(data.get(section) or [], start=1):
+            if isinstance(entry, dict):
+                documents.check_keys(entry, keys, errors, at=lambda key, i=i, s=section: {"sheet": s, "row": i,
+                                                                                          "field": key})
     for i, entry in enumerate(data.get("holidays") or [], start=1):
         if not isinstance(entry, dict) or not str(entry.get("name") or "").strip():
             errors.add("每段假期须有 name、start、end", sheet="holidays", row=i, field="name")
@@ -92,33 +93,23 @@ def parse_yaml(text: str | bytes) -> Schedule:
 
 def parse_xlsx(content: bytes) -> Schedule:
     """One sheet, header row 日期 | 类型 | 名称; 类型 is 放假 or 调休上班; every date in one year."""
-    from openpyxl import load_workbook
-
     errors = ErrorCollector()
-    try:
-        sheet = load_workbook(io.BytesIO(content), read_only=True, data_only=True).worksheets[0]
-    except Exception as exc:  # openpyxl raises many types for a non-xlsx file
-        errors.add(f"不是有效的 xlsx 文件：{type(exc).__name__}")
-        errors.raise_if_any("放假安排无法读取")
-    rows = list(sheet.iter_rows(values_only=True))
+    book = documents.open_workbook(content, errors)
+    errors.raise_if_any("放假安排无法读取")
+    sheet = book.worksheets[0]
     title = sheet.title
-    header = [str(c).strip() if c is not None else "" for c in (rows[0] if rows else [])]
-    missing = [c for c in ("日期", "类型", "名称") if c not in header]
-    if missing:
-        errors.add(f"缺少列：{'、'.join(missing)}", sheet=title, row=1)
-        errors.raise_if_any("放假安排有误")
-    col = {name: header.index(name) for name in ("日期", "类型", "名称")}
+    read = documents.sheet_rows(sheet, {"日期": "date", "类型": "kind", "名称": "name"}, errors,
+                                required=("日期", "类型", "名称"))
+    errors.raise_if_any("放假安排有误")
     parsed: list[tuple[int, date, str, str]] = []
-    for n, row in enumerate(rows[1:], start=2):
-        if row is None or all(c in (None, "") for c in row):
-            continue
-        raw = row[col["日期"]]
+    for n, row in read[1]:
+        raw = row.get("date")
         raw = raw.date() if hasattr(raw, "date") and callable(raw.date) else raw
         day = _as_date(raw, errors, sheet=title, row=n, field_name="日期")
-        kind = _KIND_FROM_LABEL.get(str(row[col["类型"]] or "").strip())
+        kind = _KIND_FROM_LABEL.get(str(row.get("kind") or "").strip())
         if kind is None:
             errors.add("类型须为“放假”或“调休上班”", sheet=title, row=n, field="类型")
-        name = str(row[col["名称"]] or "").strip()
+        name = str(row.get("name") or "").strip()
         if not name:
             errors.add("名称不能为空", sheet=title, row=n, field="名称")
         if day and kind and name:

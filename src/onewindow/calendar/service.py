@@ -21,8 +21,8 @@ from sqlalchemy.orm import Session
 
 from onewindow.calendar.models import CalendarDay, CalendarYear
 from onewindow.calendar.schedule import HOLIDAY, WORKDAY, Schedule, parse_xlsx, parse_yaml
-from onewindow.common import audit
-from onewindow.common.errors import ValidationFailed
+from onewindow.common import audit, documents
+from onewindow.common.errors import ErrorCollector, ValidationFailed
 from onewindow.common.roles import Role
 from onewindow.common.security import Principal
 
@@ -192,12 +192,10 @@ def list_years(session: Session, *, around: int) -> list[YearInfo]:
 
 
 def parse_schedule(*, filename: str, content: bytes) -> Schedule:
-    name = (filename or "").lower()
-    if name.endswith(".xlsx"):
-        return parse_xlsx(content)
-    if name.endswith((".yaml", ".yml")):
-        return parse_yaml(content)
-    raise ValidationFailed.one("只支持 .yaml/.yml 或 .xlsx 文件", field="file")
+    errors = ErrorCollector()
+    kind = documents.kind_of(filename, errors)
+    errors.raise_if_any("放假安排无法读取")
+    return parse_xlsx(content) if kind == "xlsx" else parse_yaml(content)
 
 
 def load_schedule(session: Session, *, actor: Principal, schedule: Schedule, source: str) -> CalendarYear:

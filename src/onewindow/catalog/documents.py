@@ -21,7 +21,7 @@ from onewindow.catalog.fields import (
     Col,
     export_value,
 )
-from onewindow.common import yamlio
+from onewindow.common import documents
 from onewindow.common.errors import ErrorCollector
 
 FORMAT = "onewindow-catalog/1"
@@ -62,20 +62,25 @@ class Document:
     rows: dict[str, list[RawRow]] = field(default_factory=lambda: {s.key: [] for s in SHEETS})
 
 
+# Keys a YAML entry may carry: its columns, and the lists nested in it.
+YAML_KEYS = {
+    "departments": tuple(c.key for c in DEPARTMENT),
+    "items": (*(c.key for c in ITEM), "materials", "form_fields"),
+    "materials": tuple(c.key for c in MATERIAL),
+    "form_fields": tuple(c.key for c in FORM_FIELD),
+    "bundles": (*(c.key for c in BUNDLE), "items"),
+    "bundle_items": tuple(c.key for c in BUNDLE_ITEM),
+}
+
+
 def read_yaml(content: str | bytes, errors: ErrorCollector) -> Document:
     doc = Document()
-    try:
-        data = yamlio.load(content)
-    except yamlio.YamlError as exc:
-        errors.add(str(exc))
+    data = documents.load_yaml_mapping(content, errors, sections=("departments", "items", "bundles"),
+                                          format_name=FORMAT)
+    if data is documents.NO_CONTENT:
         return doc
-    if not isinstance(data, dict):
-        errors.add("文件顶层应为包含 departments、items、bundles 的映射")
-        return doc
-    if data.get("format") not in (None, FORMAT):
-        errors.add(f"不支持的格式“{data.get('format')}”，应为 {FORMAT}", field="format")
 
-    def entries(value: Any, path: str) -> list[tuple[int, dict]]:
+    def entries(value: Any, path: str, section: str) -> list[tuple[int, dict]]:
         if value is None:
             return []
         if not isinstance(value, list):
@@ -84,37 +89,36 @@ def read_yaml(content: str | bytes, errors: ErrorCollector) -> Document:
         out = []
         for i, entry in enumerate(value, start=1):
             if isinstance(entry, dict):
+                documents.check_keys(entry, YAML_KEYS[section], errors,
+                                     at=lambda key, i=i: {"sheet": path, "row": i, "field": key})
                 out.append((i, entry))
             else:
                 errors.add("每一项应为映射（键: 值）", sheet=path, row=i)
         return out
 
-    for i, d in entries(data.get("departments"), "departments"):
+    for i, d in entries(data.get("departments"), "departments", "departments"):
         doc.rows["departments"].append(RawRow("departments", i, d, "departments"))
-    for i, item in entries(data.get("items"), "items"):
+    for i, item in entries(data.get("items"), "items", "items"):
         doc.rows["items"].append(RawRow("items", i, item, "items"))
         link = {"item": item.get("code"), "version": item.get("version", 1)}
-        for j, m in entries(item.get("materials"), f"items[{i}].materials"):
-            doc.rows["materials"].append(RawRow(f"items[{i}].materials", j, {**link, **m}, "materials"))
-        for j, f in entries(item.get("form_fields"), f"items[{i}].form_fields"):
-            doc.rows["form_fields"].append(RawRow(f"items[{i}].form_fields", j, {**link, **f}, "form_fields"))
-    for i, b in entries(data.get("bundles"), "bundles"):
+        for child in ("materials", "form_fields"):
+            path = f"items[{i}].{child}"
+            for j, m in entries(item.get(child), path, child):
+                doc.rows[child].append(RawRow(path, j, {**link, **m}, child))
+    for i, b in entries(data.get("bundles"), "bundles", "bundles"):
         doc.rows["bundles"].append(RawRow("bundles", i, b, "bundles"))
-        for j, bi in entries(b.get("items"), f"bundles[{i}].items"):
-            doc.rows["bundle_items"].append(RawRow(f"bundles[{i}].items", j, {"bundle": b.get("code"), **bi},
-                                                   "bundle_items"))
+        path = f"bundles[{i}].items"
+        for j, bi in entries(b.get("items"), path, "bundle_items"):
+            doc.rows["bundle_items"].append(RawRow(path, j, {"bundle": b.get("code"), **bi}, "bundle_items"))
     return doc
 
 
 def read_xlsx(content: bytes, errors: ErrorCollector) -> Document:
-    from openpyxl import load_workbook
-
     doc = Document()
-    try:
-        book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except Exception as exc:  # zipfile, KeyError, InvalidFileException …: all mean "not an xlsx"
-        errors.add(f"不是有效的 xlsx 文件（{type(exc).__name__}）")
+    book = documents.open_workbook(content, errors)
+    if book is None:
         return doc
+    documents.check_sheets(book, (s.title for s in SHEETS), errors)
     titles = {ws.title: ws for ws in book.worksheets}
     for sheet in SHEETS:
         ws = titles.get(sheet.title)
@@ -122,20 +126,11 @@ def read_xlsx(content: bytes, errors: ErrorCollector) -> Document:
             if sheet.key in ("departments", "items"):
                 errors.add(f"缺少工作表“{sheet.title}”", sheet=sheet.title)
             continue
-        rows = ws.iter_rows(values_only=True)
-        header = [str(c).strip() if c is not None else "" for c in next(rows, ())]
-        by_label = {c.label: c.key for c in sheet.cols}
-        missing = [c.label for c in sheet.cols if c.required and c.default is None and c.label not in header]
-        if missing:
-            errors.add(f"缺少列：{'、'.join(missing)}", sheet=sheet.title, row=1)
+        read = documents.sheet_rows(ws, {c.label: c.key for c in sheet.cols}, errors,
+                                    required=[c.label for c in sheet.cols if c.required and c.default is None])
+        if read is None:
             continue
-        unknown = [h for h in header if h and h not in by_label]
-        if unknown:
-            errors.add(f"无法识别的列：{'、'.join(unknown)}", sheet=sheet.title, row=1)
-        for n, values in enumerate(rows, start=2):
-            if values is None or all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
-                continue
-            raw = {by_label[h]: v for h, v in zip(header, values, strict=False) if h in by_label}
+        for n, raw in read[1]:
             doc.rows[sheet.key].append(RawRow(sheet.title, n, raw, sheet.key))
     return doc
 

@@ -23,7 +23,7 @@ from onewindow.catalog.documents import (
 )
 from onewindow.catalog.fields import BUNDLE, FORM_FIELD, ITEM, MATERIAL, clean_row
 from onewindow.catalog.models import Bundle, BundleItem, Department, FormField, Material, ServiceItem
-from onewindow.common import audit, versions
+from onewindow.common import audit, documents, versions
 from onewindow.common import time as beijing
 from onewindow.common.errors import ErrorCollector, ValidationFailed
 from onewindow.common.roles import Role
@@ -52,13 +52,8 @@ class ImportSummary:
 
 
 def read_document(*, filename: str, content: bytes, errors: ErrorCollector) -> Document:
-    name = (filename or "").lower()
-    if name.endswith(".xlsx"):
-        return read_xlsx(content, errors)
-    if name.endswith((".yaml", ".yml")):
-        return read_yaml(content, errors)
-    errors.add("只支持 .yaml/.yml 或 .xlsx 文件", field="file")
-    return Document()
+    kind = documents.kind_of(filename, errors)
+    return read_xlsx(content, errors) if kind == "xlsx" else read_yaml(content, errors) if kind else Document()
 
 
 def _clean(doc: Document, key: str, errors: ErrorCollector) -> list[tuple[RawRow, dict]]:

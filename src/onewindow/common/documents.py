@@ -49,9 +49,10 @@ def check_keys(entry: Mapping, allowed: Iterable[str], errors: ErrorCollector, *
 
 
 def load_yaml_mapping(content: str | bytes, errors: ErrorCollector, *, sections: Iterable[str],
-                      optional: Iterable[str] = ("format",)) -> dict | Any:
+                      optional: Iterable[str] = ("format",), format_name: str | None = None) -> dict | Any:
     """The top-level mapping of a YAML document, its unknown keys reported; NO_CONTENT (reported) when
-    the file is unreadable, empty, not a mapping, or has none of the known sections."""
+    the file is unreadable, empty, not a mapping, or has none of the known sections. With
+    ``format_name``, a ``format:`` naming another format is reported too."""
     sections, optional = tuple(sections), tuple(optional)
     listed = "、".join(sections)
     try:
@@ -66,6 +67,8 @@ def load_yaml_mapping(content: str | bytes, errors: ErrorCollector, *, sections:
         errors.add(f"文件顶层应为包含 {listed} 的映射（键: 值）")
         return NO_CONTENT
     check_keys(data, sections + optional, errors, at=lambda key: {"field": key})
+    if format_name is not None and data.get("format") not in (None, format_name):
+        errors.add(f"不支持的格式「{data.get('format')}」，应为 {format_name}", field="format")
     if not any(key in data for key in sections):
         errors.add(f"文件中没有可识别的内容：应包含 {listed} 中的至少一项")
         return NO_CONTENT

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from onewindow.catalog.models import Department
 from onewindow.common import audit, search
 from onewindow.common import time as beijing
+from onewindow.common.documents import unknown_key
 from onewindow.common.errors import Conflict, ErrorCollector, Forbidden, NotFound, ValidationFailed
 from onewindow.common.pagination import Page
 from onewindow.common.roles import Role
@@ -26,7 +27,7 @@ from onewindow.common.security import Principal
 from onewindow.db import utcnow
 from onewindow.policies.engine.core import ItemSpec, compile_item
 from onewindow.policies.library import testcases
-from onewindow.policies.library.documents import YAML_KEYS, Entry, LibraryDoc, Where, unknown_key
+from onewindow.policies.library.documents import YAML_KEYS, Entry, LibraryDoc, Where
 from onewindow.policies.library.validate import (
     CODE,
     PARAM_NAME,

@@ -10,16 +10,14 @@ so one validator serves both formats.
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import io
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
 
-from onewindow.common import yamlio
+from onewindow.common import documents, yamlio
 from onewindow.common.errors import ErrorCollector
 
 FORMAT = "onewindow-policies/1"
@@ -128,32 +126,15 @@ def money_text(fen: int) -> str:
     return f"{yuan}元" if cents == 0 else f"{yuan}.{cents:02d}元"
 
 
-def unknown_key(key: str, allowed: tuple[str, ...]) -> str:
-    guess = difflib.get_close_matches(str(key), allowed, n=1, cutoff=0.6)
-    hint = f"，是否为「{guess[0]}」？" if guess else f"；可用：{'、'.join(allowed)}"
-    return f"未知字段「{key}」{hint}"
-
-
 # --- YAML ---------------------------------------------------------------------------------------
 
 
 def read_yaml(content: str | bytes, errors: ErrorCollector) -> LibraryDoc:
     doc = LibraryDoc()
-    try:
-        data = yamlio.load(content)
-    except yamlio.YamlError as exc:
-        errors.add(str(exc))
+    data = documents.load_yaml_mapping(content, errors, sections=("parameters", "groups", "policies"),
+                                          format_name=FORMAT)
+    if data is documents.NO_CONTENT:
         return doc
-    if data is None:
-        data = {}
-    if not isinstance(data, dict):
-        errors.add("文件顶层应为包含 parameters、groups、policies 的映射")
-        return doc
-    for key in data:
-        if key not in ("format", "parameters", "groups", "policies"):
-            errors.add(unknown_key(key, ("format", "parameters", "groups", "policies")), field=str(key))
-    if data.get("format") not in (None, FORMAT):
-        errors.add(f"不支持的格式「{data.get('format')}」，应为 {FORMAT}", field="format")
 
     def entries(value: Any, where: Where, section: str) -> list[tuple[dict, Where]]:
         if value is None:
@@ -167,9 +148,7 @@ def read_yaml(content: str | bytes, errors: ErrorCollector) -> LibraryDoc:
             if not isinstance(entry, dict):
                 errors.add("每一项应为映射（键: 值）", **here.at())
                 continue
-            for key in entry:
-                if key not in YAML_KEYS[section]:
-                    errors.add(unknown_key(key, YAML_KEYS[section]), **here.at(str(key)))
+            documents.check_keys(entry, YAML_KEYS[section], errors, at=here.at)
             out.append((entry, here))
         return out
 
@@ -182,9 +161,7 @@ def read_yaml(content: str | bytes, errors: ErrorCollector) -> LibraryDoc:
         if not isinstance(spec, dict):
             errors.add("应为映射：{type, label, values}", **here.at())
             continue
-        for key in spec:
-            if key not in YAML_KEYS["parameters"]:
-                errors.add(unknown_key(key, YAML_KEYS["parameters"]), **here.at(str(key)))
+        documents.check_keys(spec, YAML_KEYS["parameters"], errors, at=here.at)
         doc.parameters.append(Entry({"name": name, "type": spec.get("type"), "label": spec.get("label")}, here))
         values = spec.get("values")
         if isinstance(values, dict):
@@ -208,10 +185,8 @@ def read_yaml(content: str | bytes, errors: ErrorCollector) -> LibraryDoc:
             if isinstance(amount, dict) and isinstance(amount.get("stages"), list):
                 for j, stage in enumerate(amount["stages"]):
                     if isinstance(stage, dict):
-                        for key in stage:
-                            if key not in YAML_KEYS["stages"]:
-                                errors.add(unknown_key(key, YAML_KEYS["stages"]),
-                                           **iwhere.child(f"amount.stages[{j}]").at(str(key)))
+                        documents.check_keys(stage, YAML_KEYS["stages"], errors,
+                                             at=iwhere.child(f"amount.stages[{j}]").at)
             for test, twhere in entries(item.get("tests"), iwhere.child("tests"), "tests"):
                 doc.tests.append(Entry({**test, "item": item.get("code")}, twhere))
     return doc
@@ -246,13 +221,10 @@ def write_yaml(data: dict) -> str:
 
 # --- xlsx ---------------------------------------------------------------------------------------
 
-_SPLIT = re.compile(r"[;,；，、\n]")
-
-
 def split_list(value: Any) -> Any:
     """A list cell (「工业、稳增长」) as a list; anything else unchanged for the validator to judge."""
     if isinstance(value, str):
-        return [p.strip() for p in _SPLIT.split(value) if p.strip()]
+        return documents.split_list(value)
     return value
 
 
@@ -275,38 +247,26 @@ def _cell(value: Any) -> Any:
 
 
 def read_xlsx(content: bytes, errors: ErrorCollector) -> LibraryDoc:
-    from openpyxl import load_workbook
-
     doc = LibraryDoc(xlsx=True)
-    try:
-        book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except Exception as exc:  # zipfile, KeyError, InvalidFileException …: all mean "not an xlsx"
-        errors.add(f"不是有效的 xlsx 文件（{type(exc).__name__}）")
+    book = documents.open_workbook(content, errors)
+    if book is None:
         return doc
+    documents.check_sheets(book, (s.title for s in SHEETS), errors)
     rows: dict[str, list[Entry]] = {}
-    known = {s.title for s in SHEETS}
-    for ws in book.worksheets:
-        if ws.title not in known:
-            errors.add(f"无法识别的工作表「{ws.title}」，应为 {'/'.join(s.title for s in SHEETS)}", sheet=ws.title)
     titles = {ws.title: ws for ws in book.worksheets}
     for sheet in SHEETS:
         rows[sheet.key] = []
         ws = titles.get(sheet.title)
         if ws is None:
             continue
-        it = ws.iter_rows(values_only=True)
-        header = [str(c).strip() if c is not None else "" for c in next(it, ())]
         by_header = {c.header: c.key for c in sheet.cols}
-        unknown = [h for h in header if h and h not in by_header]
-        if unknown:
-            errors.add(f"无法识别的列：{'、'.join(unknown)}", sheet=sheet.title, row=1)
+        header, body = documents.sheet_rows(ws, by_header, errors)
         columns = {by_header[h]: f"{_letter(i)}列（{h}）" for i, h in enumerate(header) if h in by_header}
-        for n, cells in enumerate(it, start=2):
-            values = [_cell(c) for c in cells]
-            if all(v is None for v in values):
+        for n, raw in body:
+            values = {k: _cell(v) for k, v in raw.items()}
+            if all(v is None for v in values.values()):
                 continue
-            raw = {by_header[h]: v for h, v in zip(header, values, strict=False) if h in by_header}
-            rows[sheet.key].append(Entry(raw, Where(sheet=sheet.title, row=n, columns=dict(columns))))
+            rows[sheet.key].append(Entry(values, Where(sheet=sheet.title, row=n, columns=dict(columns))))
 
     doc.parameters = rows["parameters"]
     doc.values = rows["values"]
@@ -423,7 +383,7 @@ def _xlsx_value(key: str, value: Any, labels: Mapping[str, Mapping[Any, str]]) -
     if isinstance(value, bool):
         return "是" if value else "否"
     if isinstance(value, list):
-        return "、".join(str(v) for v in value)
+        return documents.join_list(value, sep="、")
     if isinstance(value, dt.date):
         return value.isoformat()
     return value

@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from onewindow.catalog.models import Department
-from onewindow.common import audit
+from onewindow.common import audit, documents
 from onewindow.common import time as beijing
 from onewindow.common.errors import ErrorCollector, Forbidden, ValidationFailed
 from onewindow.common.roles import Role
@@ -72,13 +72,8 @@ class ImportSummary:
 
 
 def read_document(*, filename: str, content: bytes, errors: ErrorCollector) -> LibraryDoc:
-    name = (filename or "").lower()
-    if name.endswith(".xlsx"):
-        return read_xlsx(content, errors)
-    if name.endswith((".yaml", ".yml")):
-        return read_yaml(content, errors)
-    errors.add("只支持 .yaml/.yml 或 .xlsx 文件", field="file")
-    return LibraryDoc()
+    kind = documents.kind_of(filename, errors)
+    return read_xlsx(content, errors) if kind == "xlsx" else read_yaml(content, errors) if kind else LibraryDoc()
 
 
 def check_file(session: Session | None, *, filename: str, content: bytes,
