@@ -2,29 +2,26 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from onewindow.catalog import bundles as planner
 from onewindow.catalog import transfer
 from onewindow.catalog.documents import Document, RawRow
 from onewindow.catalog.models import Bundle, Department, ServiceItem
-from onewindow.common import audit, search
+from onewindow.common import audit, search, versions
 from onewindow.common import time as beijing
 from onewindow.common.errors import Conflict, ErrorCollector, NotFound, ValidationFailed
 from onewindow.common.pagination import Page
 from onewindow.common.roles import CATALOG_EDITORS, Role
 from onewindow.common.security import Principal
-from onewindow.db import utcnow
 
 
 def current_clause(today: date | None = None):
     """Published and in force today."""
-    today = today or beijing.today()
-    return and_(ServiceItem.status == "published", ServiceItem.valid_from <= today,
-                or_(ServiceItem.valid_to.is_(None), ServiceItem.valid_to >= today))
+    return versions.in_force(ServiceItem, today)
 
 
 def _can_edit(actor: Principal | None) -> bool:
@@ -92,26 +89,11 @@ def search_items(session: Session, *, q: str | None = None, department: str | No
 
 def get_item(session: Session, *, code: str, version: int | None = None, actor: Principal | None = None) -> ServiceItem:
     """The version asked for, else the one in force; drafts only for catalogue editors."""
-    stmt = select(ServiceItem).where(ServiceItem.code == code)
-    if version is not None:
-        item = session.scalar(stmt.where(ServiceItem.version == version))
-    else:
-        item = session.scalar(stmt.where(current_clause()).order_by(ServiceItem.version.desc()))
-        if item is None and _can_edit(actor):
-            item = session.scalar(stmt.order_by(ServiceItem.version.desc()))
-    if item is None or (item.status == "draft" and not _can_edit(actor)):
-        raise NotFound(f"事项{code}" + (f"第{version}版" if version else "") + "不存在")
-    return item
+    return versions.get_version(session, ServiceItem, code=code, version=version, noun="事项", drafts=_can_edit(actor))
 
 
 def list_versions(session: Session, *, code: str, actor: Principal | None = None) -> list[ServiceItem]:
-    stmt = select(ServiceItem).where(ServiceItem.code == code).order_by(ServiceItem.version.desc())
-    if not _can_edit(actor):
-        stmt = stmt.where(ServiceItem.status != "draft")
-    versions = list(session.scalars(stmt))
-    if not versions:
-        raise NotFound(f"事项{code}不存在")
-    return versions
+    return versions.list_versions(session, ServiceItem, code=code, noun="事项", drafts=_can_edit(actor))
 
 
 def save_draft(session: Session, *, actor: Principal, data: dict) -> ServiceItem:
@@ -142,11 +124,7 @@ def save_draft(session: Session, *, actor: Principal, data: dict) -> ServiceItem
 def new_version(session: Session, *, actor: Principal, code: str) -> ServiceItem:
     """A draft copied from the latest version, to edit and publish."""
     actor.require(Role.admin)
-    latest = session.scalar(select(ServiceItem).where(ServiceItem.code == code).order_by(ServiceItem.version.desc()))
-    if latest is None:
-        raise NotFound(f"事项{code}不存在")
-    if latest.status == "draft":
-        raise Conflict(f"事项{code}已有草稿（第{latest.version}版），请先编辑或发布该草稿")
+    latest = versions.next_draft_of(session, ServiceItem, code=code, noun="事项")
     data = transfer.item_document(latest)
     data.update(version=latest.version + 1, valid_from=None, valid_to=None)
     return save_draft(session, actor=actor, data=data)
@@ -157,17 +135,9 @@ def publish_item(session: Session, *, actor: Principal, code: str, version: int,
     """Publish a draft; the version it replaces ends the day before. Running cases keep their version."""
     actor.require(Role.admin)
     item = get_item(session, code=code, version=version, actor=actor)
-    if item.status != "draft":
-        raise Conflict(f"事项{code}第{version}版不是草稿，不能发布")
+    versions.require_draft(item, noun="事项")
     valid_from = valid_from or beijing.today()
-    for prev in session.scalars(select(ServiceItem).where(ServiceItem.code == code, ServiceItem.status == "published",
-                                                          ServiceItem.id != item.id)):
-        if prev.valid_to is None or prev.valid_to >= valid_from:
-            prev.valid_to = valid_from - timedelta(days=1)
-            if prev.valid_from and prev.valid_to < prev.valid_from:
-                prev.status = "retired"
-    item.status, item.valid_from = "published", valid_from
-    item.published_at = utcnow()
+    versions.publish(session, ServiceItem, item, valid_from)
     audit.record(session, actor=actor, action="item.publish", entity_type="service_item",
                  entity_id=f"{code}@{version}", before={"status": "draft"},
                  after={"status": "published", "valid_from": valid_from})

@@ -9,22 +9,21 @@ belongs to a department edits only the items that department pays.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
-from sqlalchemy import and_, cast, exists, func, or_, select, text
+from sqlalchemy import cast, exists, func, select, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session
 
 from onewindow.catalog.models import Department
-from onewindow.common import audit, search
+from onewindow.common import audit, search, versions
 from onewindow.common import time as beijing
 from onewindow.common.documents import unknown_key
 from onewindow.common.errors import Conflict, ErrorCollector, Forbidden, NotFound, ValidationFailed
 from onewindow.common.pagination import Page
 from onewindow.common.roles import Role
 from onewindow.common.security import Principal
-from onewindow.db import utcnow
 from onewindow.policies.engine.core import ItemSpec, compile_item
 from onewindow.policies.library import testcases
 from onewindow.policies.library.documents import YAML_KEYS, Entry, LibraryDoc, Where
@@ -70,9 +69,7 @@ def _require_editor(actor: Principal, department_id: int | None = None) -> None:
 
 def current_clause(as_of: date | None = None):
     """Published and in force on the day."""
-    day = as_of or beijing.today()
-    return and_(AwardItem.status == "published", AwardItem.valid_from <= day,
-                or_(AwardItem.valid_to.is_(None), AwardItem.valid_to >= day))
+    return versions.in_force(AwardItem, as_of)
 
 
 def _has_tag(session: Session, column, tag: str):
@@ -143,26 +140,12 @@ def policy_items(session: Session, *, policy: Policy, as_of: date | None = None)
 def get_item(session: Session, *, code: str, version: int | None = None, actor: Principal | None = None,
              as_of: date | None = None) -> AwardItem:
     """The version asked for, else the one in force; editors without one in force get the latest."""
-    stmt = select(AwardItem).where(AwardItem.code == code)
-    if version is not None:
-        item = session.scalar(stmt.where(AwardItem.version == version))
-    else:
-        item = session.scalar(stmt.where(current_clause(as_of)).order_by(AwardItem.version.desc()))
-        if item is None and can_edit(actor):
-            item = session.scalar(stmt.order_by(AwardItem.version.desc()))
-    if item is None or (item.status == "draft" and not can_edit(actor)):
-        raise NotFound(f"奖补事项{code}" + (f"第{version}版" if version else "") + "不存在")
-    return item
+    return versions.get_version(session, AwardItem, code=code, version=version, noun="奖补事项",
+                                drafts=can_edit(actor), as_of=as_of)
 
 
 def list_versions(session: Session, *, code: str, actor: Principal | None = None) -> list[AwardItem]:
-    stmt = select(AwardItem).where(AwardItem.code == code).order_by(AwardItem.version.desc())
-    if not can_edit(actor):
-        stmt = stmt.where(AwardItem.status != "draft")
-    versions = list(session.scalars(stmt))
-    if not versions:
-        raise NotFound(f"奖补事项{code}不存在")
-    return versions
+    return versions.list_versions(session, AwardItem, code=code, noun="奖补事项", drafts=can_edit(actor))
 
 
 def list_test_cases(session: Session, *, code: str) -> list[PolicyTestCase]:
@@ -184,8 +167,7 @@ def item_content(session: Session, item: AwardItem) -> dict[str, Any]:
 
 
 def same_content(session: Session, item: AwardItem, row: Mapping[str, Any]) -> bool:
-    current = item_content(session, item)
-    return all(current[k] == row[k] for k in CONTENT_KEYS)
+    return versions.same_content(item_content(session, item), row, CONTENT_KEYS)
 
 
 def fill_version(session: Session, item: AwardItem, row: Mapping[str, Any]) -> None:
@@ -203,16 +185,7 @@ def fill_version(session: Session, item: AwardItem, row: Mapping[str, Any]) -> N
 def publish_version(session: Session, item: AwardItem, valid_from: date) -> list[str]:
     """Publish ``item`` from ``valid_from``; earlier published versions end the day before (a version
     that would end before it began is retired). Returns the versions ended, for the audit record."""
-    ended = []
-    for prev in session.scalars(select(AwardItem).where(AwardItem.code == item.code, AwardItem.status == "published",
-                                                        AwardItem.id != item.id)):
-        if prev.valid_to is None or prev.valid_to >= valid_from:
-            prev.valid_to = valid_from - timedelta(days=1)
-            if prev.valid_from and prev.valid_to < prev.valid_from:
-                prev.status = "retired"
-            ended.append(f"{prev.code}@{prev.version}")
-    item.status, item.valid_from, item.published_at = "published", valid_from, utcnow()
-    return ended
+    return versions.publish(session, AwardItem, item, valid_from)
 
 
 def replace_tests(session: Session, code: str, cases: list[dict]) -> bool:
@@ -231,7 +204,7 @@ def replace_tests(session: Session, code: str, cases: list[dict]) -> bool:
 
 
 def latest_version(session: Session, code: str) -> AwardItem | None:
-    return session.scalar(select(AwardItem).where(AwardItem.code == code).order_by(AwardItem.version.desc()))
+    return versions.latest(session, AwardItem, code)
 
 
 # --- editing ------------------------------------------------------------------------------------------
@@ -283,11 +256,7 @@ def save_draft(session: Session, *, actor: Principal, data: dict) -> AwardItem:
 def new_version(session: Session, *, actor: Principal, code: str) -> AwardItem:
     """A draft copied from the latest version, to edit and publish."""
     actor.require(*POLICY_EDITORS)
-    latest = latest_version(session, code)
-    if latest is None:
-        raise NotFound(f"奖补事项{code}不存在")
-    if latest.status == "draft":
-        raise Conflict(f"奖补事项{code}已有草稿（第{latest.version}版），请先编辑或发布该草稿")
+    latest = versions.next_draft_of(session, AwardItem, code=code, noun="奖补事项")
     _require_editor(actor, latest.department_id)
     item = AwardItem(code=code, version=latest.version + 1, status="draft")
     fill_version(session, item, item_content(session, latest))
@@ -312,8 +281,7 @@ def publish_item(session: Session, *, actor: Principal, code: str, version: int,
     """Publish a draft once its test cases pass; the version before ends the day before it starts."""
     item = get_item(session, code=code, version=version, actor=actor)
     _require_editor(actor, item.department_id)
-    if item.status != "draft":
-        raise Conflict(f"奖补事项{code}第{version}版不是草稿，不能发布")
+    versions.require_draft(item, noun="奖补事项")
     valid_from = valid_from or item.valid_from or beijing.today()
     if item.valid_to is not None and item.valid_to < valid_from:
         raise ValidationFailed.one(f"生效日期 {valid_from} 晚于失效日期 {item.valid_to}", field="valid_from")

@@ -61,6 +61,11 @@ class ImportSummary:
     tests: int = 0  # items whose test cases were replaced
     sha256: str = ""
 
+    @property
+    def changed(self) -> bool:
+        return bool(self.parameters or self.parameter_values or self.groups or self.policies or self.versions
+                    or self.tests)
+
     def as_dict(self) -> dict:
         return {"parameters": self.parameters, "parameter_values": self.parameter_values, "groups": self.groups,
                 "policies": self.policies, "versions": self.versions, "unchanged_items": self.unchanged_items,
@@ -93,6 +98,8 @@ def import_library(session: Session, *, actor: Principal, filename: str, content
     errors.raise_if_any("导入失败，未写入任何数据")
     summary = apply(session, checked)
     summary.sha256 = hashlib.sha256(content).hexdigest()
+    if not summary.changed:  # an unchanged library writes nothing, not even the audit record (as the catalogue)
+        return summary
     audit.record(session, actor=actor, action="policies.import", entity_type="policy_library",
                  entity_id=filename[:128], after=summary.as_dict())
     return summary
