@@ -39,7 +39,7 @@ def _signed_in(request: Request):
     if user_id is None:
         return None
     with session_scope(factory=request.app.state.session_factory) as session:
-        return accounts.principal_from_user_id(session, int(user_id))
+        return accounts.principal_from_user_id(session, int(user_id), generation=int(request.session.get("gen", 0)))
 
 
 def _error_response(request: Request, status: int, payload: dict):

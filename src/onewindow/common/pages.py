@@ -9,9 +9,10 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse
 
 from onewindow.common import audit
+from onewindow.common import login as signin
 from onewindow.common import service as accounts
 from onewindow.common.errors import ValidationFailed
-from onewindow.common.http import CsrfChecked, DbSession, MaybeUser, PageUser
+from onewindow.common.http import CsrfChecked, client_address, DbSession, MaybeUser, PageUser
 from onewindow.common.roles import AUDIT_READERS, DEPARTMENT_ROLES
 from onewindow.common.web import render
 
@@ -38,17 +39,22 @@ def login_form(request: Request, principal: MaybeUser, next: str | None = Query(
 @router.post("/login", dependencies=[CsrfChecked])
 def login(request: Request, session: DbSession, username: str = Form(max_length=64),
           password: str = Form(max_length=256), next: str = Form("/", max_length=500)):
-    user = accounts.authenticate(session, username=username.strip(), password=password)
-    if user is None:
+    attempt = signin.sign_in(session, username=username.strip(), password=password, address=client_address(request))
+    if attempt.user is None:  # answered, not raised: the failure row must commit for the throttle
         return render(request, "login.html", {"next": _safe_next(next), "username": username,
-                                              "error": "用户名或密码错误，或账号已停用"}, status_code=401)
+                                              "error": attempt.error.message},
+                      status_code=attempt.error.status_code)
+    user = attempt.user
     request.session.clear()  # a fresh session on sign-in: no fixation
-    request.session.update(user_id=user.id, csrf=secrets.token_urlsafe(32))
+    request.session.update(user_id=user.id, gen=user.session_generation, csrf=secrets.token_urlsafe(32))
     return RedirectResponse(_safe_next(next), status_code=303)
 
 
 @router.post("/logout", dependencies=[CsrfChecked])
-def logout(request: Request):
+def logout(request: Request, session: DbSession, principal: MaybeUser):
+    if principal is not None and principal.user_id is not None:
+        # Signing out ends this and every earlier session and token of the account, not just this cookie.
+        signin.revoke_sessions(session, user_id=principal.user_id, actor=principal, reason="logout")
     request.session.clear()
     return RedirectResponse("/login", status_code=303)
 
