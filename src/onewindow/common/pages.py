@@ -12,7 +12,7 @@ from onewindow.common import audit
 from onewindow.common import login as signin
 from onewindow.common import service as accounts
 from onewindow.common.errors import ValidationFailed
-from onewindow.common.http import CsrfChecked, client_address, DbSession, MaybeUser, PageUser
+from onewindow.common.http import CsrfChecked, DbSession, MaybeUser, PageUser, client_address
 from onewindow.common.roles import AUDIT_READERS, DEPARTMENT_ROLES
 from onewindow.common.web import render
 
