@@ -28,7 +28,6 @@ class Settings:
     login_max_failures_per_address: int = 20  # per client address within the window
     login_lock_minutes: int = 15  # the window, and how long a lockout lasts
     audit_checkpoint_dir: Path | None = None  # signed audit chain heads; None → <instance_dir>/audit_checkpoints
-    audit_checkpoint_minutes: int = 60
 
 
 def parse_office_hours(text: str) -> tuple[tuple[time, time], ...]:
@@ -100,5 +99,4 @@ def get_settings() -> Settings:
         login_lock_minutes=_positive("ONEWINDOW_LOGIN_LOCK_MINUTES", "15"),
         audit_checkpoint_dir=Path(os.environ.get("ONEWINDOW_AUDIT_CHECKPOINT_DIR",
                                                  instance_dir / "audit_checkpoints")).resolve(),
-        audit_checkpoint_minutes=_positive("ONEWINDOW_AUDIT_CHECKPOINT_MINUTES", "60"),
     )

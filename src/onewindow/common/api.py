@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import JSONResponse
 
-from onewindow.common import audit
+from onewindow.common import audit, checkpoints
 from onewindow.common import login as signin
 from onewindow.common import service as accounts
 from onewindow.common.http import CurrentUser, DbSession, client_address
@@ -90,5 +90,5 @@ def list_audit(session: DbSession, actor: CurrentUser, q: str | None = Query(Non
 @router.get("/audit/verify", response_model=VerifyOut, tags=["审计"], summary="校验审计哈希链")
 def verify_audit(session: DbSession, actor: CurrentUser) -> VerifyOut:
     actor.require(*AUDIT_READERS)
-    result = audit.verify(session)
+    result = checkpoints.verify(session)
     return VerifyOut(ok=result.ok, checked=result.checked, first_bad_seq=result.first_bad_seq, reason=result.reason)

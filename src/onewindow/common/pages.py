@@ -8,7 +8,7 @@ from urllib.parse import urlparse
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse
 
-from onewindow.common import audit
+from onewindow.common import audit, checkpoints
 from onewindow.common import login as signin
 from onewindow.common import service as accounts
 from onewindow.common.errors import ValidationFailed
@@ -119,7 +119,16 @@ def audit_page(request: Request, session: DbSession, principal: PageUser, q: str
                entity_type: str | None = Query(None, max_length=64), page: int = Query(1, ge=1, le=100000),
                verify: bool = False):
     result = audit.list_records(session, actor=principal, q=q, entity_type=entity_type, page=page, per_page=30)
-    check = audit.verify(session) if verify and principal.role in AUDIT_READERS else None
+    check = checkpoints.verify(session) if verify and principal.role in AUDIT_READERS else None
     return render(request, "audit.html", {"page": result, "q": q or "", "entity_type": entity_type or "",
                                           "check": check}, principal=principal)
 
+
+
+@router.get("/audit/checkpoints")
+def audit_checkpoints_page(request: Request, session: DbSession, principal: PageUser):
+    principal.require(*AUDIT_READERS)
+    checked = list(reversed(checkpoints.check(session)))
+    return render(request, "audit_checkpoints.html", {"checked": checked, "directory": checkpoints.directory(),
+                                                      "all_ok": all(c.matches for c in checked)},
+                  principal=principal)
