@@ -8,3 +8,21 @@ document.addEventListener("htmx:beforeSwap", function (evt) {
     evt.detail.isError = false;
   }
 });
+
+// "再加一行" in the catalogue editor sends how many rows the table has (was an hx-vals js: expression,
+// which needs eval).
+document.addEventListener("htmx:configRequest", function (evt) {
+  var target = evt.detail.elt.getAttribute && evt.detail.elt.getAttribute("data-row-count");
+  if (target) {
+    evt.detail.parameters.n = document.querySelectorAll(target + " tr").length;
+  }
+});
+
+// "返回上一页" on error pages (was a javascript: link).
+document.addEventListener("click", function (evt) {
+  var link = evt.target.closest && evt.target.closest("a[data-back]");
+  if (link && window.history.length > 1) {
+    evt.preventDefault();
+    window.history.back();
+  }
+});
