@@ -82,6 +82,19 @@ def profile_snapshot_dir(tmp_path_factory):
     get_settings.cache_clear()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def audit_checkpoint_dir(tmp_path_factory):
+    """Signed audit checkpoints go to a throwaway directory, never the instance's var/."""
+    from onewindow.config import get_settings
+
+    mp = pytest.MonkeyPatch()
+    mp.setenv("ONEWINDOW_AUDIT_CHECKPOINT_DIR", str(tmp_path_factory.mktemp("audit-checkpoints")))
+    get_settings.cache_clear()
+    yield
+    mp.undo()
+    get_settings.cache_clear()
+
+
 @pytest.fixture(scope="session")
 def engine(worker_id):
     eng = make_engine(database_url(worker_id))

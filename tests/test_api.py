@@ -11,7 +11,7 @@ def test_token_flow_and_me(client, api_as):
     assert me["role"] == "admin" and me["role_label"] == "系统管理员"
     assert client.get("/api/me").status_code == 401
     bad = client.get("/api/me", headers={"Authorization": "Bearer nope"})
-    assert bad.status_code == 401 and bad.json()["message"] == "令牌无效或已吊销"
+    assert bad.status_code == 401 and bad.json()["message"] == "令牌无效、已过期或已吊销，请重新获取"
     wrong = client.post("/api/auth/tokens", json={"username": "u_admin", "password": "x"})
     assert wrong.status_code == 401
 

@@ -16,6 +16,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
 from onewindow import __version__
+from onewindow.common import headers
 from onewindow.common import service as accounts
 from onewindow.common.errors import Conflict, DomainError
 from onewindow.common.http import LoginRequired
@@ -39,7 +40,7 @@ def _signed_in(request: Request):
     if user_id is None:
         return None
     with session_scope(factory=request.app.state.session_factory) as session:
-        return accounts.principal_from_user_id(session, int(user_id))
+        return accounts.principal_from_user_id(session, int(user_id), generation=int(request.session.get("gen", 0)))
 
 
 def _error_response(request: Request, status: int, payload: dict):
@@ -68,6 +69,12 @@ def create_app(engine: Engine | None = None) -> FastAPI:
             return _error_response(request, 413, {"code": "too_large", "message": f"请求超过 {limit} MB 上限",
                                                   "errors": [{"field": "file", "message": f"文件超过 {limit} MB 上限"}]})
         return await call_next(request)
+
+    @app.middleware("http")
+    async def hygiene(request: Request, call_next):
+        response = await call_next(request)
+        headers.apply(response.headers, request.url.path)
+        return response
 
     app.mount("/static", StaticFiles(directory=str(WEB_DIR / "static")), name="static")
     domains = registry()
@@ -108,7 +115,10 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException):
         message = {404: "页面或资源不存在", 405: "不支持该请求方法"}.get(exc.status_code, str(exc.detail))
-        return _error_response(request, exc.status_code, {"code": "http_error", "message": message, "errors": []})
+        response = _error_response(request, exc.status_code, {"code": "http_error", "message": message, "errors": []})
+        if exc.status_code == 405:
+            response.headers["Allow"] = headers.allowed_methods(request.app, request.scope)
+        return response
 
     @app.exception_handler(LoginRequired)
     async def login_required(request: Request, exc: LoginRequired):

@@ -23,6 +23,11 @@ class Settings:
     office_hours: tuple[tuple[time, time], ...] = ((time(9), time(12)), (time(13, 30), time(17, 30)))
     sla_warning_ratio: float = 0.2  # 预警 when this share of the limit (working days or hours) is left
     sla_warning_min_days: int = 3  # shorter day limits warn only on the due day
+    token_ttl_hours: int = 24 * 7  # bearer tokens expire this long after they are issued
+    login_max_failures: int = 5  # per account name within the window, then that account is locked
+    login_max_failures_per_address: int = 20  # per client address within the window
+    login_lock_minutes: int = 15  # the window, and how long a lockout lasts
+    audit_checkpoint_dir: Path | None = None  # signed audit chain heads; None → <instance_dir>/audit_checkpoints
 
 
 def parse_office_hours(text: str) -> tuple[tuple[time, time], ...]:
@@ -44,6 +49,13 @@ def _ratio(text: str) -> float:
     if not 0 <= value < 1:
         raise ValueError("ONEWINDOW_SLA_WARNING_RATIO 须在 0 到 1 之间（不含 1）")
     return value
+
+
+def _positive(name: str, default: str) -> int:
+    text = os.environ.get(name, default)
+    if not text.strip().isdigit() or int(text) < 1:
+        raise ValueError(f"{name} 须为正整数（当前为「{text}」）")
+    return int(text)
 
 
 def _secret_key(instance_dir: Path) -> str:
@@ -81,4 +93,10 @@ def get_settings() -> Settings:
         office_hours=parse_office_hours(os.environ.get("ONEWINDOW_OFFICE_HOURS", "09:00-12:00,13:30-17:30")),
         sla_warning_ratio=_ratio(os.environ.get("ONEWINDOW_SLA_WARNING_RATIO", "0.2")),
         sla_warning_min_days=int(os.environ.get("ONEWINDOW_SLA_WARNING_MIN_DAYS", "3")),
+        token_ttl_hours=_positive("ONEWINDOW_TOKEN_TTL_HOURS", "168"),
+        login_max_failures=_positive("ONEWINDOW_LOGIN_MAX_FAILURES", "5"),
+        login_max_failures_per_address=_positive("ONEWINDOW_LOGIN_MAX_FAILURES_PER_ADDRESS", "20"),
+        login_lock_minutes=_positive("ONEWINDOW_LOGIN_LOCK_MINUTES", "15"),
+        audit_checkpoint_dir=Path(os.environ.get("ONEWINDOW_AUDIT_CHECKPOINT_DIR",
+                                                 instance_dir / "audit_checkpoints")).resolve(),
     )

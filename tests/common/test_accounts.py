@@ -57,7 +57,7 @@ def test_changes_are_audited_without_secrets(session, user_factory):
     accounts.update_user(session, actor=SYSTEM, user_id=user.id, password="Another2026x")
     rows = session.scalars(select(AuditRecord).where(AuditRecord.entity_type == "user",
                                                      AuditRecord.entity_id == str(user.id))).all()
-    assert [r.action for r in rows] == ["user.create", "user.update"]
+    assert [r.action for r in rows] == ["user.create", "user.update", "session.revoke"]
     assert "Another2026x" not in (rows[1].after or "") and "已重置" in rows[1].after
 
 

@@ -4,7 +4,6 @@ case per department, supplement, notifications; and the case page behind each QR
 from __future__ import annotations
 
 import uuid
-from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
@@ -19,10 +18,11 @@ from onewindow.cases.models import Upload
 from onewindow.cases.window import MODES
 from onewindow.catalog import service as catalog
 from onewindow.common import outbox
-from onewindow.common.errors import ValidationFailed
+from onewindow.common.errors import Forbidden, ValidationFailed
 from onewindow.common.http import CsrfChecked, DbSession, PageUser
 from onewindow.common.pagination import paginate
 from onewindow.common.roles import Role
+from onewindow.common.uploads import file_response_headers
 from onewindow.common.web import attempt, flash_done, form_dict, render
 from onewindow.licences import service as licences
 from onewindow.sharing import service as sharing
@@ -152,15 +152,21 @@ def download(application_id: int, upload_id: int, session: DbSession, principal:
     up = session.scalar(select(Upload).where(Upload.id == upload_id, Upload.application_id == app.id))
     if up is None:
         raise ValidationFailed.one("没有这份材料", field="upload_id")
-    return Response(up.content, media_type=up.content_type,
-                    headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(up.filename)}"})
+    media, headers = file_response_headers(up.content, up.filename)  # the bytes decide, not the uploader
+    return Response(up.content, media_type=media, headers=headers)
 
 
 @router.post("/applications/{application_id}/reveal", dependencies=[CsrfChecked])
 async def reveal(request: Request, application_id: int, session: DbSession, principal: PageUser):
     data = await form_dict(request)
-    value = service.reveal(session, actor=principal, application_id=application_id, field=data.get("field", ""),
-                           purpose=data.get("purpose", "页面查看"))
+    # A supervisor must give a reason; for the departments and the front desk the page is the reason.
+    purpose = data.get("purpose", "").strip() or ("" if principal.role == Role.supervisor else "页面查看")
+    try:
+        value = service.reveal(session, actor=principal, application_id=application_id,
+                               field=data.get("field", ""), purpose=purpose)
+    except (Forbidden, ValidationFailed) as exc:  # shown beside the field (static/js/app.js swaps 4xx here)
+        return Response(f'<span class="errors-inline">{escape(exc.message)}</span>', media_type="text/html",
+                        status_code=exc.status_code)
     return Response(f'<span class="revealed">{escape(value)}</span>', media_type="text/html")
 
 

@@ -111,10 +111,37 @@ def visible_form(app: Application, actor: Principal) -> list[dict]:
     return out
 
 
+REVEAL_DENIED = "无权查看该项完整个人信息：仅办理该事项的部门、综合窗口人员可查看，督查人员须说明理由"
+
+
+def _may_reveal(app: Application, actor: Principal, used_by: list[str] | None, purpose: str) -> None:
+    """A full value only for whom the field's items need it: the departments handling those items, the
+    front desk that accepts any item (无差别受理), or a supervisor who states why (the reason is audited).
+    Everyone else, administrators included, gets 403."""
+    if actor.role not in MASKED_ROLES:
+        return  # applicants and their assistants see their own data unmasked anyway
+    if actor.role == Role.clerk:
+        return
+    if actor.role in (Role.approver, Role.inspector):
+        codes = set(used_by or []) or {i["code"] for i in app.plan["items"]}
+        departments = {i["department_id"] for i in app.plan["items"] if i["code"] in codes}
+        if actor.department_id is not None and actor.department_id in departments:
+            return
+        raise Forbidden(REVEAL_DENIED)
+    if actor.role == Role.supervisor:
+        if len(purpose.strip()) < 4:
+            raise ValidationFailed.one("督查人员查看完整个人信息须填写查看理由（至少4个字）", field="purpose")
+        return
+    raise Forbidden(REVEAL_DENIED)
+
+
 def reveal(session: Session, *, actor: Principal, application_id: int, field: str, purpose: str = "") -> str:
-    """Show one masked value in full, and record who saw it, when and why."""
+    """Show one masked value in full, to whom may see it, and record who saw it, when and why."""
     app = get_application(session, actor=actor, application_id=application_id)
     spec = next((f for f in app.plan["fields"] if f["key"] == field), None)
+    purpose = (purpose or "").strip()
+    # The application's own contact and subject serve every item, unless the form declares who uses them.
+    used_by = spec.get("used_by") if spec else None
     if field == "contact_phone":
         value = app.contact_phone
     elif field == "subject_key":
@@ -123,8 +150,9 @@ def reveal(session: Session, *, actor: Principal, application_id: int, field: st
         raise ValidationFailed.one("该项不是需要脱敏的个人信息", field="field")
     else:
         value = str(app.form_data.get(field, ""))
+    _may_reveal(app, actor, used_by, purpose)
     audit.record(session, actor=actor, action="personal_data.reveal", entity_type="application",
-                 entity_id=app.id, after={"field": field, "purpose": (purpose or "")[:200]})
+                 entity_id=app.id, after={"field": field, "purpose": purpose[:200]})
     return value
 
 

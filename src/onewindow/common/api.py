@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Request
+from fastapi.responses import JSONResponse
 
-from onewindow.common import audit
+from onewindow.common import audit, checkpoints
+from onewindow.common import login as signin
 from onewindow.common import service as accounts
-from onewindow.common.errors import Unauthenticated
-from onewindow.common.http import CurrentUser, DbSession
+from onewindow.common.http import CurrentUser, DbSession, client_address
 from onewindow.common.roles import AUDIT_READERS
 from onewindow.common.schemas import (
     MAX_ID,
@@ -30,11 +31,14 @@ ERRORS = {400: {"model": ErrorOut}, 401: {"model": ErrorOut}, 403: {"model": Err
 router = APIRouter(responses=ERRORS)
 
 
-@router.post("/auth/tokens", response_model=TokenOut, tags=["认证"], summary="以用户名和密码换取 API 令牌")
-def create_token(body: TokenRequest, session: DbSession) -> TokenOut:
-    user = accounts.authenticate(session, username=body.username, password=body.password)
-    if user is None:
-        raise Unauthenticated("用户名或密码错误，或账号已停用")
+@router.post("/auth/tokens", response_model=TokenOut, tags=["认证"], summary="以用户名和密码换取 API 令牌",
+             responses={429: {"model": ErrorOut, "description": "登录失败次数过多，暂时锁定"}})
+def create_token(body: TokenRequest, request: Request, session: DbSession) -> TokenOut:
+    attempt = signin.sign_in(session, username=body.username, password=body.password,
+                             address=client_address(request))
+    if attempt.user is None:  # answered, not raised: the failure row must commit for the throttle
+        return JSONResponse(attempt.error.as_dict(), status_code=attempt.error.status_code)
+    user = attempt.user
     principal = accounts.principal_for(user)
     token, row = accounts.issue_token(session, actor=principal, name=body.name)
     return TokenOut(token=token, token_id=row.id, username=user.username, role=principal.role)
@@ -86,5 +90,5 @@ def list_audit(session: DbSession, actor: CurrentUser, q: str | None = Query(Non
 @router.get("/audit/verify", response_model=VerifyOut, tags=["审计"], summary="校验审计哈希链")
 def verify_audit(session: DbSession, actor: CurrentUser) -> VerifyOut:
     actor.require(*AUDIT_READERS)
-    result = audit.verify(session)
+    result = checkpoints.verify(session)
     return VerifyOut(ok=result.ok, checked=result.checked, first_bad_seq=result.first_bad_seq, reason=result.reason)

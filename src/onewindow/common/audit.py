@@ -71,6 +71,7 @@ class VerifyResult:
     checked: int
     first_bad_seq: int | None = None
     reason: str | None = None
+    head_hash: str | None = None  # the last record's hash, when the chain is whole
 
 
 def verify(session: Session, *, batch: int = 5000) -> VerifyResult:
@@ -98,7 +99,7 @@ def verify(session: Session, *, batch: int = 5000) -> VerifyResult:
         return VerifyResult(False, checked, None, "审计链头缺失")
     if head.seq != checked or head.hash != running:
         return VerifyResult(False, checked, checked + 1, f"链尾之后的记录缺失：链头记为{head.seq}条，实有{checked}条")
-    return VerifyResult(True, checked)
+    return VerifyResult(True, checked, head_hash=running)
 
 
 def list_records(session: Session, *, actor: Principal, q: str | None = None, entity_type: str | None = None,

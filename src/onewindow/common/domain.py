@@ -1,5 +1,5 @@
-"""common's registration: accounts and sign-in pages, notifications, the audit command, and delivery
-of queued notifications."""
+"""common's registration: accounts and sign-in pages, notifications, the audit command, delivery of
+queued notifications, and the hourly signed checkpoint of the audit chain."""
 
 from __future__ import annotations
 
@@ -16,7 +16,14 @@ def _deliver(session: Session, registry: Registry) -> str:
     return f"发送通知 {outbox.deliver_pending(session)} 条"
 
 
+def _checkpoint(session: Session, registry: Registry) -> str:
+    from onewindow.common import checkpoints
+
+    return checkpoints.job(session, registry)
+
+
 DOMAIN = Domain(
     package="common", label="公共", models="models", api=("api",), pages=("pages",), commands="commands",
-    jobs=(PeriodicJob("common.outbox", timedelta(minutes=1), _deliver, "发送待发通知"),),
+    jobs=(PeriodicJob("common.outbox", timedelta(minutes=1), _deliver, "发送待发通知"),
+          PeriodicJob("common.audit_checkpoint", timedelta(hours=1), _checkpoint, "签名审计链检查点（SM2）")),
 )

@@ -65,6 +65,11 @@ class Unauthenticated(DomainError):
     code = "unauthenticated"
 
 
+class TooManyRequests(DomainError):
+    status_code = 429
+    code = "too_many_requests"
+
+
 class Conflict(DomainError):
     status_code = 409
     code = "conflict"

@@ -44,6 +44,11 @@ def check_csrf(request: Request, submitted: str | None) -> None:
         raise Forbidden("表单已过期或来源不明（CSRF 校验失败），请刷新页面后重试")
 
 
+def client_address(request: Request) -> str:
+    """The peer address (behind a proxy, run uvicorn with --proxy-headers so this is the client's)."""
+    return request.client.host if request.client else "unknown"
+
+
 def _bearer(request: Request) -> str | None:
     header = request.headers.get("authorization", "")
     scheme, _, value = header.partition(" ")
@@ -54,12 +59,12 @@ def _principal(request: Request, session: Session, *, api: bool) -> Principal | 
     if token := _bearer(request):
         principal = accounts.principal_from_token(session, token)
         if principal is None:
-            raise Unauthenticated("令牌无效或已吊销")
+            raise Unauthenticated("令牌无效、已过期或已吊销，请重新获取")
         return principal
     user_id = request.session.get("user_id")
     if user_id is None:
         return None
-    principal = accounts.principal_from_user_id(session, int(user_id))
+    principal = accounts.principal_from_user_id(session, int(user_id), generation=int(request.session.get("gen", 0)))
     if principal is None:
         request.session.clear()
         return None

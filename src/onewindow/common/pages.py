@@ -8,10 +8,11 @@ from urllib.parse import urlparse
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse
 
-from onewindow.common import audit
+from onewindow.common import audit, checkpoints
+from onewindow.common import login as signin
 from onewindow.common import service as accounts
 from onewindow.common.errors import ValidationFailed
-from onewindow.common.http import CsrfChecked, DbSession, MaybeUser, PageUser
+from onewindow.common.http import CsrfChecked, DbSession, MaybeUser, PageUser, client_address
 from onewindow.common.roles import AUDIT_READERS, DEPARTMENT_ROLES
 from onewindow.common.web import render
 
@@ -38,17 +39,22 @@ def login_form(request: Request, principal: MaybeUser, next: str | None = Query(
 @router.post("/login", dependencies=[CsrfChecked])
 def login(request: Request, session: DbSession, username: str = Form(max_length=64),
           password: str = Form(max_length=256), next: str = Form("/", max_length=500)):
-    user = accounts.authenticate(session, username=username.strip(), password=password)
-    if user is None:
+    attempt = signin.sign_in(session, username=username.strip(), password=password, address=client_address(request))
+    if attempt.user is None:  # answered, not raised: the failure row must commit for the throttle
         return render(request, "login.html", {"next": _safe_next(next), "username": username,
-                                              "error": "用户名或密码错误，或账号已停用"}, status_code=401)
+                                              "error": attempt.error.message},
+                      status_code=attempt.error.status_code)
+    user = attempt.user
     request.session.clear()  # a fresh session on sign-in: no fixation
-    request.session.update(user_id=user.id, csrf=secrets.token_urlsafe(32))
+    request.session.update(user_id=user.id, gen=user.session_generation, csrf=secrets.token_urlsafe(32))
     return RedirectResponse(_safe_next(next), status_code=303)
 
 
 @router.post("/logout", dependencies=[CsrfChecked])
-def logout(request: Request):
+def logout(request: Request, session: DbSession, principal: MaybeUser):
+    if principal is not None and principal.user_id is not None:
+        # Signing out ends this and every earlier session and token of the account, not just this cookie.
+        signin.revoke_sessions(session, user_id=principal.user_id, actor=principal, reason="logout")
     request.session.clear()
     return RedirectResponse("/login", status_code=303)
 
@@ -113,7 +119,16 @@ def audit_page(request: Request, session: DbSession, principal: PageUser, q: str
                entity_type: str | None = Query(None, max_length=64), page: int = Query(1, ge=1, le=100000),
                verify: bool = False):
     result = audit.list_records(session, actor=principal, q=q, entity_type=entity_type, page=page, per_page=30)
-    check = audit.verify(session) if verify and principal.role in AUDIT_READERS else None
+    check = checkpoints.verify(session) if verify and principal.role in AUDIT_READERS else None
     return render(request, "audit.html", {"page": result, "q": q or "", "entity_type": entity_type or "",
                                           "check": check}, principal=principal)
 
+
+
+@router.get("/audit/checkpoints")
+def audit_checkpoints_page(request: Request, session: DbSession, principal: PageUser):
+    principal.require(*AUDIT_READERS)
+    checked = list(reversed(checkpoints.check(session)))
+    return render(request, "audit_checkpoints.html", {"checked": checked, "directory": checkpoints.directory(),
+                                                      "all_ok": all(c.matches for c in checked)},
+                  principal=principal)

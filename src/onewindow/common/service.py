@@ -7,7 +7,7 @@ import re
 from sqlalchemy import column, or_, select, table
 from sqlalchemy.orm import Session
 
-from onewindow.common import audit
+from onewindow.common import audit, login
 from onewindow.common.errors import Conflict, ErrorCollector, NotFound
 from onewindow.common.models import ApiToken, User
 from onewindow.common.pagination import Page, paginate
@@ -18,6 +18,7 @@ from onewindow.common.security import (
     needs_rehash,
     new_token,
     token_digest,
+    verify_nobody,
     verify_password,
 )
 from onewindow.db import utcnow
@@ -117,6 +118,10 @@ def update_user(session: Session, *, actor: Principal, user_id: int, expected_ve
         after["password"] = "已重置"
     audit.record(session, actor=actor, action="user.update", entity_type="user", entity_id=user.id,
                  before=before, after=after)
+    if password is not None or active is False:
+        # A reset password or a disabled account ends what was issued under the old one.
+        login.revoke_sessions(session, user_id=user.id, actor=actor,
+                              reason="password_reset" if password is not None else "deactivated")
     return user
 
 
@@ -134,7 +139,10 @@ def list_users(session: Session, *, actor: Principal, q: str | None = None, role
 def authenticate(session: Session, *, username: str, password: str) -> User | None:
     """The user when the password matches an active account; None otherwise (no hint which part failed)."""
     user = session.scalar(select(User).where(User.username == username))
-    if user is None or not user.active or not verify_password(user.password_hash, password):
+    if user is None or not user.active:
+        verify_nobody(password)  # the same cost as a wrong password
+        return None
+    if not verify_password(user.password_hash, password):
         return None
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
@@ -146,7 +154,9 @@ def issue_token(session: Session, *, actor: Principal, name: str) -> tuple[str, 
     if actor.user_id is None:
         raise NotFound("系统身份不能签发令牌")
     token = new_token()
-    row = ApiToken(user_id=actor.user_id, name=(name or "api").strip()[:64] or "api", token_hash=token_digest(token))
+    now = utcnow()
+    row = ApiToken(user_id=actor.user_id, name=(name or "api").strip()[:64] or "api", token_hash=token_digest(token),
+                   created_at=now, expires_at=login.token_expiry(now))
     session.add(row)
     session.flush()
     audit.record(session, actor=actor, action="token.issue", entity_type="api_token", entity_id=row.id,
@@ -167,15 +177,23 @@ def principal_from_token(session: Session, token: str) -> Principal | None:
     row = session.scalar(select(ApiToken).where(ApiToken.token_hash == token_digest(token)))
     if row is None or row.revoked_at is not None:
         return None
+    if (row.expires_at or login.token_expiry(row.created_at)) <= utcnow():
+        return None
     user = session.get(User, row.user_id)
     if user is None or not user.active:
         return None
     return principal_for(user)
 
 
-def principal_from_user_id(session: Session, user_id: int) -> Principal | None:
+def principal_from_user_id(session: Session, user_id: int, *, generation: int | None = None) -> Principal | None:
+    """The signed-in user of a session cookie; None when the account is gone or disabled, or the cookie
+    carries a session generation from before the user's last sign-out or password reset."""
     user = session.get(User, user_id)
-    return principal_for(user) if user is not None and user.active else None
+    if user is None or not user.active:
+        return None
+    if generation is not None and generation != user.session_generation:
+        return None
+    return principal_for(user)
 
 
 def department_choices(session: Session) -> list:

@@ -7,7 +7,7 @@
     var data = JSON.parse(el.dataset.stats || "[]").reverse();
     var chart = echarts.getInstanceByDom(el) || echarts.init(el);
     chart.setOption({
-      tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
+      tooltip: { trigger: "axis", axisPointer: { type: "shadow" }, renderMode: "richText" },  // canvas, not HTML with style= (CSP)
       legend: { data: ["可享金额", "已兑现", "资金上限"] },
       grid: { left: 220, right: 40, top: 36, bottom: 24 },
       xAxis: { type: "value", name: "万元" },

@@ -6,7 +6,7 @@
     var data = JSON.parse(el.dataset.reductions || "[]");
     var chart = echarts.getInstanceByDom(el) || echarts.init(el);
     chart.setOption({
-      tooltip: { trigger: "axis" },
+      tooltip: { trigger: "axis", renderMode: "richText" },  // canvas, not HTML with style= (CSP)
       legend: { data: ["逐项办理", "一件事办理"] },
       grid: { left: 120, right: 30, top: 30, bottom: 20 },
       xAxis: { type: "value" },
