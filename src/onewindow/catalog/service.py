@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from onewindow.catalog import bundles as planner
@@ -181,6 +181,22 @@ def list_bundles(session: Session, *, actor: Principal | None = None) -> list[Bu
     if not _can_edit(actor):
         stmt = stmt.where(Bundle.status == "published")
     return list(session.scalars(stmt))
+
+
+def search_bundles(session: Session, *, q: str | None, actor: Principal | None = None, limit: int = 10) -> list[Bundle]:
+    """Bundles (一件事) whose name or description holds every word of the query ("企业开办" finds
+    企业开办一件事). A city has a few hundred bundles, so the words are matched as substrings with
+    search.contains rather than through a full-text index of their own."""
+    terms = search.query_terms(q or "")
+    if not terms:
+        return []
+    stmt = select(Bundle)
+    if not _can_edit(actor):
+        stmt = stmt.where(Bundle.status == "published")
+    for term in terms:
+        stmt = stmt.where(search.contains(Bundle.name, term) | search.contains(Bundle.description, term))
+    title_first = case((search.contains(Bundle.name, q.strip()), 0), else_=1)
+    return list(session.scalars(stmt.order_by(title_first, Bundle.code).limit(limit)))
 
 
 def get_bundle(session: Session, *, code: str, actor: Principal | None = None) -> Bundle:
