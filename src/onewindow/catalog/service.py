@@ -211,7 +211,8 @@ def _item_view(item: ServiceItem) -> planner.ItemView:
         code=item.code, name=item.name, department_code=item.department.code,
         department_name=item.department.name, promised_limit_days=item.promised_limit_days,
         statutory_limit_days=item.statutory_limit_days, steps=item.steps, visits=item.visits,
-        materials=tuple(planner.MaterialView(m.code, m.name, m.required, m.pending_allowed, m.shared_source)
+        materials=tuple(planner.MaterialView(m.code, m.name, m.required, m.pending_allowed, m.shared_source,
+                                             m.produced_by)
                         for m in item.materials),
         fields=tuple(planner.FieldView(f.key, f.label, f.type, f.required, f.shared_source, tuple(f.options or ()))
                      for f in item.form_fields),
