@@ -41,3 +41,42 @@ def test_engineering_bundle_meets_the_seed_limits(session):
     plan, _ = service.bundle_plan(session, bundle=bundle)
     assert plan.reductions["time"].bundled <= 60  # 工程建设项目审批 ≤ 60 working days
     assert len(plan.stages) >= 4
+
+
+def test_issue_9_demo_shows_the_supervisor_running_cases_and_counts_match(session, client):
+    """#9.9: cases in every state, some in 预警 and 超期, and a start-up message that matches the pages."""
+    from onewindow.cases import service as cases
+    from onewindow.common import service as accounts
+    from onewindow.licences import service as licences
+
+    report = loader.load_demo(session)
+    session.commit()
+    supervisor = accounts.principal_for(session.scalar(select(User).where(User.username == "supervisor")))
+    apps = session.scalars(cases.list_applications(session, actor=supervisor)).all()
+    assert "submitted" in {a.status for a in apps}
+    statuses = {t.status for a in apps if a.case for t in a.case.tasks}
+    assert {"pending", "in_review", "supplement", "suspended", "approved", "refused"} <= statuses
+    overview = cases.time_limit_overview(session, actor=supervisor)
+    assert overview["cases"]["warning"] >= 1 and overview["cases"]["overdue"] >= 1
+    assert report.cases["warning"] == overview["cases"]["warning"]
+    assert report.cases["overdue"] == overview["cases"]["overdue"]
+    assert report.applications == len(apps)
+    # the message counts what the pages show: published bundles (drafts apart), items in the guide
+    assert report.bundles == len(service.list_bundles(session)) and report.draft_bundles >= 1
+    assert report.items == service.search_items(session, per_page=1).total
+    held = licences.wallet(session, actor=accounts.principal_for(
+        session.scalar(select(User).where(User.username == "applicant"))))
+    assert report.registries["licences"] >= len(held) >= 2  # the held 营业执照 and the demo case's result
+    summary = report.summary()
+    assert f"一件事 {report.bundles} 个（另有草稿 {report.draft_bundles} 个）" in summary
+    assert f"预警 {report.cases['warning']}、超期 {report.cases['overdue']}" in summary
+    # the supervisor's page is not empty on a fresh demo
+    from tests.conftest import csrf
+
+    c = client
+    r = c.post("/login", data={"username": "supervisor", "password": loader.DEMO_PASSWORD,
+                               "csrf_token": csrf(c.get("/login").text), "next": "/"}, follow_redirects=False)
+    assert r.status_code == 303
+    page = c.get("/supervision/time-limits").text
+    assert "超期" in page and any(t.case.code in page for t in overview["tasks"])
+    assert loader.load_demo(session).applications == report.applications  # loading twice adds nothing

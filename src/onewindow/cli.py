@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import typer
 
+from onewindow.common.cli_support import SchemaCheckedGroup
 from onewindow.domains import registry
 
-app = typer.Typer(help="一窗通 OneWindow 运维命令", no_args_is_help=True, add_completion=False)
+# SchemaCheckedGroup: on an empty or older database every command says to run `onewindow db upgrade`.
+app = typer.Typer(help="一窗通 OneWindow 运维命令", no_args_is_help=True, add_completion=False,
+                  cls=SchemaCheckedGroup)
 db_app = typer.Typer(help="数据库迁移", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 for group in registry().command_groups():  # each domain's own commands: catalog, calendar, policies, audit …

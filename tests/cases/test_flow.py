@@ -12,7 +12,7 @@ from onewindow.licences import service as licences
 from onewindow.sharing import service as sharing
 from onewindow.sharing.models import SharedDataRead
 from tests.cases.conftest import PDF
-from tests.cases.helpers import NEW_USCC, accepted_case, approve, submitted_bundle, task_for
+from tests.cases.helpers import accepted_case, approve, assigned_uscc, submitted_bundle, task_for
 
 
 def test_prefill_and_read_log(session, world):
@@ -108,6 +108,7 @@ def test_parallel_approval_issues_every_result_together(session, world):
     assert statuses == {"T-SCJG-0001": "pending", "T-GA-0001": "waiting", "T-SW-0001": "waiting",
                         "T-RS-0001": "waiting"}
     approve(session, world, case, "T-SCJG-0001")
+    NEW_USCC = assigned_uscc(case)
     assert {t.status for t in case.tasks if t.item_code != "T-SCJG-0001"} == {"pending"}
     # the dependants now run in parallel, decided in any order
     for code in ("T-RS-0001", "T-GA-0001", "T-SW-0001"):
@@ -166,6 +167,7 @@ def test_licence_replaces_material_in_a_later_application(session, world):
     case = accepted_case(session, world)
     for code in ("T-SCJG-0001", "T-GA-0001", "T-SW-0001", "T-RS-0001"):
         approve(session, world, case, code)
+    NEW_USCC = assigned_uscc(case)
     later = service.start_application(session, actor=world.applicant, target_kind="item", target_code="T-SW-0001",
                                       subject_kind="enterprise", subject_key=NEW_USCC)
     assert later.form_data["uscc"] == NEW_USCC  # the new enterprise is in the registry now

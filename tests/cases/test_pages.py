@@ -6,7 +6,7 @@ import re
 
 from onewindow.cases import service
 from tests.cases.conftest import PDF
-from tests.cases.helpers import FORM, NEW_USCC, accepted_case, approve, task_for
+from tests.cases.helpers import FORM, accepted_case, approve, task_for
 from tests.cases.test_authorisation import browser
 from tests.conftest import csrf
 
@@ -62,7 +62,7 @@ def test_clerk_accepts_and_approvers_act_through_pages(client, session, world):
     r = scjg.post(f"/tasks/{task.id}/supplement-request", data={"csrf_token": csrf(r.text), "text": ""},
                   follow_redirects=True)
     assert "请写明需要补正的全部内容" in r.text
-    r = scjg.post(f"/tasks/{task.id}/approve", data={"csrf_token": csrf(r.text), "r_uscc": NEW_USCC},
+    r = scjg.post(f"/tasks/{task.id}/approve", data={"csrf_token": csrf(r.text)},
                   follow_redirects=True)
     assert "已准予许可" in r.text
     assert "部门审批任务" in scjg.get("/tasks").text

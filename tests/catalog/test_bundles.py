@@ -19,7 +19,8 @@ def test_cycle_is_named():
     planner.check_structure(["A", "B", "C"], {"A": ["C"], "B": ["A"], "C": ["B"]}, None, errors)
     [detail] = errors.errors
     assert detail.field == "depends_on" and "依赖关系存在环" in detail.message
-    assert detail.message.count("→") == 3  # A → C → B → A, a closed walk naming every member
+    # A 依赖于 C 依赖于 B 依赖于 A: a closed walk naming every member, saying which way the arrows point
+    assert detail.message.count("依赖于") == 3 and detail.message.startswith("依赖关系存在环：A 依赖于 C")
 
 
 def test_structure_errors_are_all_reported():
@@ -78,3 +79,24 @@ def test_plan_rejects_unknown_or_retired_items(catalog):
     with pytest.raises(ValidationFailed) as info:
         service.plan_bundle(catalog, items=["T-SCJG-0001", "NOPE-0001"], depends_on={}, core_item=None)
     assert "NOPE-0001" in info.value.details[0].message
+
+
+def test_issue_9_material_produced_inside_the_bundle_is_not_asked():
+    """#9.8: 完税凭证 from 契税申报 for 不动产转移登记 — handed over, not asked, counted as not asked."""
+    items = [
+        view("TAX", "税务", 1, materials=[("APP-T", "申报表", True, False, None)]),
+        view("REG", "不动产", 5, materials=[("RECEIPT", "完税凭证", True, False, None, "TAX"),
+                                            ("APP-R", "申请书", True, False, None)]),
+        view("LONE", "住建", 2, materials=[("RECEIPT", "完税凭证", True, False, None, "TAX")]),
+    ]
+    plan = planner.plan(items, {"REG": ["TAX"]}, None)
+    receipt = next(m for m in plan.materials if m.code == "RECEIPT")
+    # LONE does not wait for TAX, so it still needs the applicant's copy: asked once for the bundle
+    assert receipt.produced_by is None and receipt.replaced is False
+    plan = planner.plan(items[:2], {"REG": ["TAX"]}, None)
+    receipt = next(m for m in plan.materials if m.code == "RECEIPT")
+    assert receipt.produced_by == "TAX" and receipt.replaced
+    assert (plan.reductions["materials"].separate, plan.reductions["materials"].bundled) == (3, 2)
+    # without the dependency the receipt would not exist when REG starts: it is asked
+    plan = planner.plan(items[:2], {}, None)
+    assert next(m for m in plan.materials if m.code == "RECEIPT").produced_by is None

@@ -36,17 +36,6 @@ FORM = {
 }
 
 
-def _uscc(seq: int) -> str:
-    from onewindow.common.ids import USCC_CHARS, USCC_WEIGHTS
-
-    body = f"91149902MA{seq:07d}"
-    total = sum(USCC_CHARS.index(c) * w for c, w in zip(body, USCC_WEIGHTS, strict=True))
-    return body + USCC_CHARS[(31 - total % 31) % 31]
-
-
-NEW_USCC = _uscc(2026)
-
-
 # ---------------------------------------------------------------- the world
 
 @dataclass(frozen=True)
@@ -296,8 +285,11 @@ def test_enterprise_opening_bundle_end_to_end(desk, server, bundle, approvers, o
     scjg = desk(approvers[core.department])
     task_id = review(scjg, case_code)
     expect(scjg.locator("#fv-contact_phone")).to_contain_text("****")  # staff see personal data masked
-    approve(scjg, task_id, {"uscc": NEW_USCC, "entity_type": FORM["enterprise_type"],
-                            "established_on": beijing.today().isoformat()})
+    # No USCC or 成立日期 to type: registration assigns them (#9.6).
+    expect(scjg.locator("#assigned-uscc")).to_have_text("准予后由系统赋予")
+    approve(scjg, task_id, {"entity_type": FORM["enterprise_type"]})
+    new_uscc = re.search(r"统一社会信用代码 ([0-9A-Z]{18})", scjg.locator("#timeline").inner_text()).group(1)
+    outcome["uscc"] = new_uscc
     expect(progress(scjg, core.name)).to_have_attribute("data-status", "approved")
     expect(scjg.locator("#progress tbody tr[data-status=pending]")).to_have_count(len(later))
 
@@ -374,7 +366,7 @@ def test_enterprise_opening_bundle_end_to_end(desk, server, bundle, approvers, o
 
     citizen.goto(f"/licences/{code}")
     expect(citizen.locator("#licence-qr svg")).to_have_count(1)
-    expect(citizen.locator(".facts").first).to_contain_text(NEW_USCC)
+    expect(citizen.locator(".facts").first).to_contain_text(new_uscc)
     expect(citizen.locator(".facts").first).to_contain_text(FORM["enterprise_name"])
     outcome.update(case_code=case_code, issued=issued)
 
@@ -397,7 +389,7 @@ def test_later_licences_carry_the_uscc_assigned_at_registration(desk, outcome):
         pytest.skip("needs test_enterprise_opening_bundle_end_to_end to have run first")
     citizen = desk("citizen")
     citizen.goto(f"/licences/{outcome['issued']['印章备案回执']}")
-    expect(citizen.locator(".facts").first).to_contain_text(NEW_USCC)
+    expect(citizen.locator(".facts").first).to_contain_text(outcome["uscc"])
 
 
 # ---------------------------------------------------------------- 超期

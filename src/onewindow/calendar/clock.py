@@ -120,7 +120,11 @@ class Deadline:
 
 def deadline(cal: WorkCalendar, *, start: date, limit_days: int, suspensions: Iterable[Suspension],
              today: date) -> Deadline:
-    result = cal.add_working_days(start, limit_days, intervals(suspensions, today))
+    stops = intervals(suspensions, today)
+    result = cal.add_working_days(start, limit_days, stops)
+    if limit_days == 0 and not cal.is_working_day(start):
+        # 即办 received on a weekend or holiday is due on the next working day, never on a day off.
+        result = cal.add_working_days(start, 1, stops)
     return Deadline(result.value, result.note)
 
 

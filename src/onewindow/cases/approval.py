@@ -18,6 +18,7 @@ from onewindow.calendar.service import WorkCalendar
 from onewindow.cases.access import event, get_application, get_task, lock_case
 from onewindow.cases.applying import add_upload
 from onewindow.cases.models import Case, ClockSuspension, Task, Verification
+from onewindow.cases.results import SYSTEM_ASSIGNED, check_result
 from onewindow.common import audit, outbox
 from onewindow.common import time as beijing
 from onewindow.common.errors import Conflict, Forbidden, NotFound, ValidationFailed
@@ -206,6 +207,7 @@ def approve(session: Session, *, actor: Principal, task_id: int, result_data: di
     task, case = _begin(session, actor=actor, task_id=task_id, allowed=("in_review",), version=version)
     # Blank fields are not results: they must not hide what an earlier step decided (the USCC).
     data = {str(k)[:48]: str(v).strip()[:500] for k, v in (result_data or {}).items() if str(v or "").strip()}
+    data = _checked_result(case, task, data)
     task.status, task.decided_at, task.result_data = "approved", utcnow(), data
     event(session, app=case.application, actor=actor, task=task, action="approve", message=f"{_dept(task)}准予许可")
     _log(session, actor, task, "approve", "in_review", result=data)
@@ -217,23 +219,48 @@ def approve(session: Session, *, actor: Principal, task_id: int, result_data: di
 REGISTRATION_RESULTS = ("营业执照",)
 
 
+def registers_enterprise(app, item: dict) -> bool:
+    """设立登记 for a person: approving it creates the enterprise (and assigns its USCC)."""
+    return app.subject_kind == "person" and item["result_name"] in REGISTRATION_RESULTS
+
+
+def result_known(case: Case, task: Task) -> dict:
+    """What a task's licence is filled from besides what the approver enters: the form, what earlier steps
+    decided, and the holder."""
+    kind, key, name = _holder(case)
+    # The holder names the licence (经营者名称 may be a person's); its code is a USCC only for an enterprise.
+    holder = {"holder_name": name, "enterprise_name": name, **({"uscc": key} if kind == "enterprise" else {})}
+    return {**holder, **case.application.form_data, **decided_results(case)}
+
+
+def _checked_result(case: Case, task: Task, data: dict) -> dict:
+    app = case.application
+    item = next(i for i in app.plan["items"] if i["code"] == task.item_code)
+    template = licences.template_for(result_type=item["result_type"], result_name=item["result_name"])
+    return check_result(template=template, data=data, known=result_known(case, task),
+                        system_assigned=SYSTEM_ASSIGNED if registers_enterprise(app, item) else ())
+
+
 def _register_if_established(session: Session, *, case: Case, task: Task, actor: Principal) -> None:
     """企业开办 by a person: approving 设立登记 creates the enterprise. It enters the registry with the
     applicant as its legal person, and the case's licences are issued to it, not to the person."""
     app = case.application
     item = next(i for i in app.plan["items"] if i["code"] == task.item_code)
-    if app.subject_kind != "person" or item["result_name"] not in REGISTRATION_RESULTS:
+    if not registers_enterprise(app, item):
         return
     source = {**app.form_data, **(task.result_data or {})}
-    if not source.get("uscc"):
-        raise ValidationFailed.one("准予设立登记须赋予统一社会信用代码", field="result_data.uscc")
+    # The registry assigns the code (unique, check character right); the approval day is 成立日期.
+    uscc = sharing.assign_uscc(session, entity_type=source.get("enterprise_type", ""),
+                               region_code=source.get("region", ""))
+    established_on = beijing.local_date(utcnow())
     enterprise = sharing.register_enterprise(
-        session, actor=actor, uscc=source["uscc"], name=source.get("enterprise_name", ""),
+        session, actor=actor, uscc=uscc, name=source.get("enterprise_name", ""),
         entity_type=source.get("enterprise_type", ""), legal_person_name=app.subject_name,
         legal_person_id_number=app.subject_key, address=source.get("business_address", ""),
-        region_code=source.get("region", ""), established_on=beijing.local_date(utcnow()),
+        region_code=source.get("region", ""), established_on=established_on,
         member_user_id=app.applicant_id)
-    task.result_data = {**(task.result_data or {}), "uscc": enterprise.uscc}
+    task.result_data = {**(task.result_data or {}), "uscc": enterprise.uscc,
+                        "established_on": enterprise.established_on.isoformat()}
     event(session, app=app, actor=actor, task=task, action="register",
           message=f"{enterprise.name}登记成立（统一社会信用代码 {enterprise.uscc}），本件结果发给该企业")
 

@@ -18,7 +18,7 @@ from onewindow.cases.models import Upload
 from onewindow.cases.window import MODES
 from onewindow.catalog import service as catalog
 from onewindow.common import outbox
-from onewindow.common.errors import Forbidden, ValidationFailed
+from onewindow.common.errors import Forbidden, NotFound, ValidationFailed
 from onewindow.common.http import CsrfChecked, DbSession, PageUser
 from onewindow.common.pagination import paginate
 from onewindow.common.roles import Role
@@ -55,13 +55,24 @@ def application_context(session, app, principal) -> dict:
 # ---------------------------------------------------------------- starting
 
 @router.get("/apply")
-def apply_page(request: Request, session: DbSession, principal: PageUser, q: str | None = Query(None, max_length=50)):
+def apply_page(request: Request, session: DbSession, principal: PageUser, q: str | None = Query(None, max_length=50),
+               target: str | None = Query(None, max_length=60)):
     principal.require(Role.applicant, Role.assistant, Role.clerk)
     bundles = [b for b in catalog.list_bundles(session, actor=principal) if b.status == "published"]
     items = catalog.search_items(session, q=q, page=1, per_page=20).items if q else []
+    kind, _, code = (target or "").partition(":")
+    if kind == "item" and code and all(i.code != code for i in items):  # 在线办理 from the item's guide
+        items = [*[i for i in [_current_item(session, code)] if i is not None], *items]
     subjects = sharing.subjects_for(session, actor=principal) if principal.role == Role.applicant else []
     return render(request, "cases/apply.html", {"bundles": bundles, "items": items, "q": q or "",
-                                                "subjects": subjects}, principal=principal)
+                                                "target": target or "", "subjects": subjects}, principal=principal)
+
+
+def _current_item(session, code: str):
+    try:
+        return catalog.get_item(session, code=code)
+    except NotFound:
+        return None
 
 
 @router.post("/apply", dependencies=[CsrfChecked])

@@ -39,12 +39,29 @@ from onewindow.cases.window import refuse as refuse_application
 from onewindow.common.roles import Role
 
 WINDOW_ROLES = (Role.clerk,)
+
+
+def received_earlier(session, *, case, received_on) -> None:
+    """For loaders of cases received before this system held them (the demo city): the case and its
+    started tasks count from `received_on`; deadlines are recomputed by the SLA clock. Not a transition:
+    the states stay as they are, and the next sweep sets 预警 / 超期."""
+    from onewindow.calendar import service as calendar
+    from onewindow.cases.approval import refresh_case_deadline, refresh_deadline
+    from onewindow.common import time as beijing
+
+    cal, today = calendar.load_calendar(session), beijing.today()
+    case.accepted_on = received_on
+    for task in case.tasks:
+        if task.started_on is not None:
+            task.started_on = received_on
+            refresh_deadline(task, cal, today)
+    refresh_case_deadline(case, cal, today)
 SWEEP_ROLES = (Role.admin, Role.supervisor)
 
 __all__ = [
     "MODES", "PROCEDURES", "SWEEP_ROLES", "WINDOW_ROLES", "STATUS_LABELS", "SweepReport", "accept", "approve", "case_list", "due_list",
     "get_application", "get_case", "get_task", "get_verification", "list_applications", "masked_subject",
-    "material_states", "queue", "record_delivery", "record_rectification", "record_result", "refuse",
+    "material_states", "queue", "received_earlier", "record_delivery", "record_rectification", "record_result", "refuse",
     "refuse_application", "remove_upload", "request_supplement", "resume", "reveal", "save_form",
     "send_notice", "start_application", "start_review", "submit", "supplement", "suspend", "sweep",
     "task_list", "time_limit_overview", "timeline", "upload_material", "visible_form", "walk_in",

@@ -10,9 +10,10 @@ from fastapi.responses import RedirectResponse
 
 from onewindow.cases import service
 from onewindow.cases.api import COUNT_CAP
-from onewindow.cases.approval import PROCEDURES, decided_results
+from onewindow.cases.approval import PROCEDURES, registers_enterprise, result_known
 from onewindow.cases.checks import STATUS_LABELS as CHECK_LABELS
 from onewindow.cases.pages import LABELS, application_context
+from onewindow.cases.results import SYSTEM_ASSIGNED
 from onewindow.catalog import service as catalog
 from onewindow.common.http import CsrfChecked, DbSession, PageUser
 from onewindow.common.pagination import paginate
@@ -108,9 +109,10 @@ def task_page(request: Request, task_id: int, session: DbSession, principal: Pag
     ctx = application_context(session, app, principal)
     item = next(i for i in app.plan["items"] if i["code"] == task.item_code)
     template = licences.template_for(result_type=item["result_type"], result_name=item["result_name"])
-    known = {**app.form_data, **decided_results(task.case)}
+    known = result_known(task.case, task)
     prefill = {f.key: known.get(f.key, "") for f in template.fields} if template else {}
-    ctx.update(task=task, template=template, prefill=prefill, procedures=PROCEDURES,
+    assigned = SYSTEM_ASSIGNED if registers_enterprise(app, item) else ()
+    ctx.update(task=task, template=template, prefill=prefill, procedures=PROCEDURES, assigned=assigned,
                mine=principal.role == Role.approver and task.department_id == principal.department_id)
     return render(request, "cases/task.html", ctx, principal=principal)
 

@@ -28,6 +28,7 @@ class MaterialView:
     required: bool
     pending_allowed: bool
     shared_source: str | None
+    produced_by: str | None = None
 
 
 @dataclass(frozen=True)
@@ -62,10 +63,11 @@ class MergedMaterial:
     pending_allowed: bool
     shared_source: str | None
     used_by: list[str] = field(default_factory=list)
+    produced_by: str | None = None  # the item of this bundle that produces it: handed over, not asked
 
     @property
     def replaced(self) -> bool:
-        return self.shared_source is not None
+        return self.shared_source is not None or self.produced_by is not None
 
 
 @dataclass
@@ -157,7 +159,9 @@ def check_structure(codes: list[str], deps: dict[str, list[str]], core: str | No
         errors.add(f"核心事项{core}不在本一件事中", sheet=sheet, row=row, field="core_item")
     clean = {c: [d for d in deps.get(c, []) if d in seen and d != c] for c in codes}
     if cycle := find_cycle(codes, clean):
-        errors.add("依赖关系存在环：" + " → ".join(cycle), sheet=sheet, row=row, field="depends_on")
+        # Arrows point from an item to its prerequisite: "A 依赖于 B" means B is decided first.
+        errors.add("依赖关系存在环：" + " 依赖于 ".join(cycle) + "，无法确定先办哪一项",
+                   sheet=sheet, row=row, field="depends_on")
 
 
 def _stages(codes: list[str], deps: dict[str, list[str]]) -> list[list[str]]:
@@ -192,16 +196,22 @@ def plan(items: list[ItemView], deps: dict[str, list[str]], core: str | None) ->
     order = [c for stage in stages for c in stage]
     lead = core if core in by_code else (stages[0][0] if stages else codes[0])
 
+    before: dict[str, set[str]] = {}
+    for code in order:  # prerequisites, transitively (order is topological)
+        before[code] = {p for d in deps.get(code, []) for p in (d, *before.get(d, ()))}
     materials: dict[str, MergedMaterial] = {}
     fields: dict[str, MergedField] = {}
     for code in order:
         item = by_code[code]
         for m in item.materials:
             merged = materials.get(m.code)
+            # Handed over only when the producer is decided first (a prerequisite, directly or not).
+            produced = m.produced_by if m.produced_by in before[code] else None
             if merged is None:
                 merged = materials[m.code] = MergedMaterial(m.code, m.name, m.required, m.pending_allowed,
-                                                             m.shared_source)
+                                                             m.shared_source, produced_by=produced)
             else:
+                merged.produced_by = merged.produced_by if produced else None
                 merged.required |= m.required
                 merged.pending_allowed &= m.pending_allowed  # key material for any item is key for the bundle
                 # Replaced only if every item can take it from shared data; otherwise it is submitted once.

@@ -105,6 +105,8 @@ MATERIAL = (
     Col("copies", "份数", "int", min=0, max=20, default=1),
     Col("source", "来源渠道", choices=MATERIAL_SOURCES, default="申请人自备"),
     Col("shared_source", "共享来源", required=False, max_len=64),
+    # 完税凭证 from 契税申报: inside a bundle that holds the producing item, nobody is asked for it.
+    Col("produced_by", "由本一件事中的事项产生", required=False, pattern=ITEM_CODE),
 )
 FORM_FIELD = (
     Col("key", "字段标识", pattern=FIELD_KEY),

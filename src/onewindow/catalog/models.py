@@ -85,6 +85,8 @@ class Material(Base):
     copies: Mapped[int] = mapped_column(Integer, default=1)
     source: Mapped[str] = mapped_column(String(16))
     shared_source: Mapped[str | None] = mapped_column(String(64))
+    # The item (实施编码) whose approval produces this material; in a bundle holding it, not asked.
+    produced_by: Mapped[str | None] = mapped_column(String(40))
 
 
 class FormField(Base):

@@ -27,7 +27,11 @@ def browse(request: Request, session: DbSession, principal: MaybeUser, q: str | 
            page: int = Query(1, ge=1, le=100000)):
     result = service.search_items(session, q=q, department=department or None, item_type=item_type or None,
                                   online_depth=online_depth or None, status=status, actor=principal, page=page)
-    ctx = {"page": result, "q": q or "", "department": department or "", "item_type": item_type or "",
+    # 一件事 match the words too; shown above the items, on the first page of an unfiltered search.
+    found = (service.search_bundles(session, q=q, actor=principal)
+             if page == 1 and not (department or item_type or online_depth) else [])
+    ctx = {"page": result, "bundles": found, "q": q or "", "department": department or "",
+           "item_type": item_type or "",
            "online_depth": online_depth or "", "status": status, "departments": service.department_tree(session),
            **CHOICES}
     name = "catalog/_results.html" if request.headers.get("hx-request") else "catalog/browse.html"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from onewindow.catalog import bundles as planner
@@ -153,6 +153,22 @@ def list_bundles(session: Session, *, actor: Principal | None = None) -> list[Bu
     return list(session.scalars(stmt))
 
 
+def search_bundles(session: Session, *, q: str | None, actor: Principal | None = None, limit: int = 10) -> list[Bundle]:
+    """Bundles (一件事) whose name or description holds every word of the query ("企业开办" finds
+    企业开办一件事). A city has a few hundred bundles, so the words are matched as substrings with
+    search.contains rather than through a full-text index of their own."""
+    terms = search.query_terms(q or "")
+    if not terms:
+        return []
+    stmt = select(Bundle)
+    if not _can_edit(actor):
+        stmt = stmt.where(Bundle.status == "published")
+    for term in terms:
+        stmt = stmt.where(search.contains(Bundle.name, term) | search.contains(Bundle.description, term))
+    title_first = case((search.contains(Bundle.name, q.strip()), 0), else_=1)
+    return list(session.scalars(stmt.order_by(title_first, Bundle.code).limit(limit)))
+
+
 def get_bundle(session: Session, *, code: str, actor: Principal | None = None) -> Bundle:
     bundle = session.scalar(select(Bundle).where(Bundle.code == code))
     if bundle is None or (bundle.status != "published" and not _can_edit(actor)):
@@ -165,7 +181,8 @@ def _item_view(item: ServiceItem) -> planner.ItemView:
         code=item.code, name=item.name, department_code=item.department.code,
         department_name=item.department.name, promised_limit_days=item.promised_limit_days,
         statutory_limit_days=item.statutory_limit_days, steps=item.steps, visits=item.visits,
-        materials=tuple(planner.MaterialView(m.code, m.name, m.required, m.pending_allowed, m.shared_source)
+        materials=tuple(planner.MaterialView(m.code, m.name, m.required, m.pending_allowed, m.shared_source,
+                                             m.produced_by)
                         for m in item.materials),
         fields=tuple(planner.FieldView(f.key, f.label, f.type, f.required, f.shared_source, tuple(f.options or ()))
                      for f in item.form_fields),

@@ -4,6 +4,8 @@ Each check returns a reason in Chinese, or None when the value is valid."""
 from __future__ import annotations
 
 import re
+import secrets
+from collections.abc import Callable
 from datetime import date
 
 from onewindow.common import time as beijing
@@ -20,6 +22,16 @@ def with_uscc_check(base17: str) -> str:
     """The 18-character USCC for its first 17 characters (GB 32100 check character appended)."""
     total = sum(USCC_CHARS.index(c) * w for c, w in zip(base17, USCC_WEIGHTS, strict=True))
     return base17 + USCC_CHARS[(31 - total % 31) % 31]
+
+
+def new_uscc(*, region: str, individual: bool = False, draw: Callable[[str], str] = secrets.choice) -> str:
+    """A fresh USCC as the registration authority assigns one: 9 (市场监管) + 1 企业 / 2 个体工商户, the
+    6-digit region, "MA" + 7 characters as bodies assigned since 2015 are, and the GB 32100 check character.
+    Uniqueness is the registry's business (sharing.assign_uscc draws again on a clash)."""
+    if not re.fullmatch(r"\d{6}", region or ""):
+        raise ValueError(f"region must be a 6-digit code, not {region!r}")
+    body = "MA" + "".join(draw(USCC_CHARS) for _ in range(7))
+    return with_uscc_check(("92" if individual else "91") + region + body)
 
 
 def with_id_check(base17: str) -> str:

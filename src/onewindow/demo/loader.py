@@ -15,6 +15,7 @@ from onewindow.common import service as accounts
 from onewindow.common.models import User
 from onewindow.common.roles import ROLE_LABELS, Role
 from onewindow.common.security import SYSTEM
+from onewindow.demo.cases import load_cases
 from onewindow.demo.enterprises import enterprise_count, load_enterprises
 from onewindow.demo.registries import load_registries
 
@@ -62,19 +63,27 @@ LICENCES = [
 @dataclass
 class DemoReport:
     departments: int = 0
-    items: int = 0
-    bundles: int = 0
+    items: int = 0  # in force today
+    draft_items: int = 0  # items with only a draft (not yet published)
+    bundles: int = 0  # published
+    draft_bundles: int = 0
     accounts: list[tuple[str, str, str]] = field(default_factory=list)
     registries: dict[str, int] = field(default_factory=dict)
     policies: int = 0
     award_items: int = 0
     matched_enterprises: int = 0
+    applications: int = 0
+    cases: dict[str, int] = field(default_factory=dict)  # running / warning / overdue / completed
 
     def summary(self) -> str:
-        return (f"示范市已就绪：部门 {self.departments} 个，现行事项 {self.items} 个，一件事 {self.bundles} 个，"
+        c = self.cases
+        drafts = f"（另有未发布草稿 {self.draft_items} 个）" if self.draft_items else ""
+        return (f"示范市已就绪：部门 {self.departments} 个，现行事项 {self.items} 个{drafts}，一件事 {self.bundles} 个（另有草稿 {self.draft_bundles} 个），"
                 f"登记企业 {self.registries.get('enterprises', 0)} 家，人口 {self.registries.get('persons', 0)} 人，"
-                f"存量电子证照 {self.registries.get('licences', 0)} 份；惠企政策 {self.policies} 件、"
-                f"奖补事项 {self.award_items} 项，可享政策的企业 {self.matched_enterprises} 家。")
+                f"电子证照 {self.registries.get('licences', 0)} 份；惠企政策 {self.policies} 件、"
+                f"奖补事项 {self.award_items} 项，可享政策的企业 {self.matched_enterprises} 家；"
+                f"申请 {self.applications} 件，办理中 {c.get('running', 0)} 件（预警 {c.get('warning', 0)}、"
+                f"超期 {c.get('overdue', 0)}），已办结 {c.get('completed', 0)} 件。")
 
 
 def load_demo(session: Session) -> DemoReport:
@@ -94,10 +103,32 @@ def load_demo(session: Session) -> DemoReport:
     report.registries["enterprises"] = enterprise_count(session)
     report.registries["licences"] = _load_licences(session, depts)
     _load_policies(session, report)
-    report.departments = session.scalar(select(func.count()).select_from(Department)) or 0
-    report.items = session.scalar(select(func.count(func.distinct(ServiceItem.code)))) or 0
-    report.bundles = session.scalar(select(func.count()).select_from(Bundle)) or 0
+    report.applications = load_cases(session)  # running cases in every state, some in 预警 and 超期
+    _count(session, report)
     return report
+
+
+def _count(session: Session, report: DemoReport) -> None:
+    """The figures as the pages show them: items in force (the guide), published bundles (the 一件事
+    list), every licence held, and the cases by state (the supervisor's pages)."""
+    from onewindow.cases import service as cases
+    from onewindow.catalog.service import current_clause
+    from onewindow.sharing.models import Licence
+
+    def count(stmt) -> int:
+        return session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+
+    report.departments = session.scalar(select(func.count()).select_from(Department)) or 0
+    current = select(ServiceItem.code).where(current_clause()).distinct()
+    report.items = count(current)
+    report.draft_items = count(select(ServiceItem.code).where(ServiceItem.code.not_in(current)).distinct())
+    report.bundles = count(select(Bundle.id).where(Bundle.status == "published"))
+    report.draft_bundles = count(select(Bundle.id).where(Bundle.status != "published"))
+    report.registries["licences"] = count(select(Licence.id))
+    supervisor = accounts.principal_for(session.scalar(select(User).where(User.username == "supervisor")))
+    report.cases = {state: count(cases.case_list(session, actor=supervisor, status="running", sla_state=sla))
+                    for state, sla in (("running", None), ("warning", "warning"), ("overdue", "overdue"))}
+    report.cases["completed"] = count(cases.case_list(session, actor=supervisor, status="completed"))
 
 
 def _load_policies(session: Session, report: DemoReport) -> None:

@@ -10,11 +10,27 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+# What a result field holds, so an approval cannot sign "示范" as a 成立日期 (checked in cases/results.py).
+DATE, NUMBER, USCC, ID_NUMBER, TEXT = "date", "number", "uscc", "id_number", "text"
+KINDS = {"established_on": DATE, "registered_on": DATE, "planned_start_date": DATE, "uscc": USCC,
+         "applicant_id_number": ID_NUMBER, "building_area": NUMBER, "land_area": NUMBER, "premises_area": NUMBER}
+# Fields a licence of its kind is worthless without; the others may stay empty.
+REQUIRED = frozenset({"enterprise_name", "holder_name", "organization_name", "applicant_name",
+                      "established_on", "project_name", "property_address"})
+
 
 @dataclass(frozen=True)
 class TemplateField:
     key: str
     label: str
+
+    @property
+    def kind(self) -> str:
+        return KINDS.get(self.key, TEXT)
+
+    @property
+    def required(self) -> bool:
+        return self.key in REQUIRED
 
 
 @dataclass(frozen=True)

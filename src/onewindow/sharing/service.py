@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from onewindow.common import audit
 from onewindow.common import time as beijing
 from onewindow.common.errors import Conflict, ErrorCollector, Forbidden, NotFound, ValidationFailed
-from onewindow.common.ids import id_number_problem, uscc_problem
+from onewindow.common.ids import id_number_problem, new_uscc, uscc_problem
 from onewindow.common.masking import mask_id_number
 from onewindow.common.pagination import Page, paginate
 from onewindow.common.roles import AUDIT_READERS, Role
@@ -391,6 +391,19 @@ def read_log(session: Session, *, actor: Principal, application_id: int | None =
 
 
 # ---- registration --------------------------------------------------------------------------------
+
+CITY_REGION = "149900"  # 示范市: the registration authority's region when the form names no 6-digit code
+
+
+def assign_uscc(session: Session, *, entity_type: str, region_code: str = "") -> str:
+    """The USCC registration assigns a new enterprise: drawn fresh (check character included) and unique
+    in the registry — officers never type it."""
+    region = region_code if len(region_code or "") == 6 and region_code.isdigit() else CITY_REGION
+    for _ in range(50):
+        code = new_uscc(region=region, individual=entity_type == "个体工商户")
+        if _enterprise(session, code) is None:
+            return code
+    raise Conflict("未能分配新的统一社会信用代码，请稍后重试")  # 31**7 codes per region: only when broken
 
 def register_enterprise(session: Session, *, actor: Principal, uscc: str, name: str, entity_type: str,
                         legal_person_name: str, legal_person_id_number: str, address: str, region_code: str,
