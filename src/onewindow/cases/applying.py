@@ -219,13 +219,14 @@ def save_form(session: Session, *, actor: Principal, application_id: int, form_d
     app = get_application(session, actor=actor, application_id=application_id, for_update=True)
     _check_editor(app, actor, version)
     locked = set((app.prefilled or {}).get("fields", {}))
-    known = {f["key"] for f in app.plan["fields"]}
+    known = {f["key"]: f["label"] for f in app.plan["fields"]}
     errors = ErrorCollector()
     for key in form_data:
         if key not in known:
-            errors.add("表单中没有这一项", field=f"form.{key}")
+            errors.add("申请表中没有这一项", field=f"form.{key}")
         elif key in locked and form_data[key] != app.form_data.get(key):
-            errors.add("该项来自共享数据，不能修改；如有误请向登记机关申请更正", field=f"form.{key}")
+            errors.add(f"「{known[key]}」来自共享数据，不能修改；如有误请向登记机关申请更正", field=f"form.{key}",
+                       label=known[key])
     errors.raise_if_any("表单有误")
     app.form_data = {**app.form_data, **{k: _clean(v) for k, v in form_data.items() if k not in locked}}
     if delivery is not None:
@@ -353,7 +354,7 @@ def validate_form(plan: dict, form: dict, subject_kind: str) -> ErrorCollector:
         where = f"form.{f['key']}"
         if value in (None, ""):
             if f["required"] and not assigned_later(f, subject_kind):
-                errors.add(f"请填写「{f['label']}」", field=where)
+                errors.add(f"请填写「{f['label']}」", field=where, label=f["label"])
             continue
         text = str(value)
         problem = None
@@ -376,7 +377,7 @@ def validate_form(plan: dict, form: dict, subject_kind: str) -> ErrorCollector:
             case "email":
                 problem = None if EMAIL.match(text) else "电子邮箱格式不正确"
         if problem:
-            errors.add(f"「{f['label']}」{problem}", field=where)
+            errors.add(f"「{f['label']}」{problem}", field=where, label=f["label"])
     return errors
 
 
@@ -396,7 +397,7 @@ def submit(session: Session, *, actor: Principal, application_id: int, idempoten
             errors.add(f"条件核验未通过：{check['name']}（{check['detail']}）", field="subject")
     for m in missing_materials(app):
         if not m["pending_allowed"]:
-            errors.add(f"请上传「{m['name']}」", field=f"materials.{m['code']}")
+            errors.add(f"请上传「{m['name']}」", field=f"materials.{m['code']}", label=m["name"])
     errors.raise_if_any("申请不完整，请按提示补齐后再提交")
     if idempotency_key:
         if (other := _by_key(session, actor, idempotency_key)) is not None and other.id != app.id:

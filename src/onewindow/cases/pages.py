@@ -47,6 +47,7 @@ def application_context(session, app, principal) -> dict:
             "materials": service.material_states(app), "timeline": timeline, "by_task": by_task,
             "subject_key": service.masked_subject(app, principal), "labels": LABELS,
             "idempotency_key": uuid.uuid4().hex, "owed": open_pending_codes(session, app),
+            "item_names": {i["code"]: i["name"] for i in app.plan["items"]},
             "editable": app.status in ("draft", "returned") and (
                 principal.role in (Role.applicant, Role.assistant)
                 or (principal.role == Role.clerk and app.channel == "window"))}
@@ -127,7 +128,20 @@ async def save(request: Request, application_id: int, session: DbSession, princi
             flash_done(request, "草稿已保存")
         return RedirectResponse(back, status_code=303)
 
-    return await attempt(request, session, run, back=back)
+    return await attempt(request, session, run, back=back, page=lambda kept: application_again(
+        request, session, principal, application_id, kept), names=APPLICATION_FIELDS)
+
+
+# the service's field keys → the application form's controls
+APPLICATION_FIELDS = {"form.": "f_", "delivery.": "delivery_"}
+
+
+def application_again(request, session, principal, application_id: int, kept, template="cases/application.html",
+                      extra: dict | None = None):
+    """The application page after a failed save, submission or acceptance, with what was typed kept."""
+    app = service.get_application(session, actor=principal, application_id=application_id)
+    ctx = application_context(session, app, principal) | (extra or {}) | {"kept": kept}
+    return render(request, template, ctx, principal=principal, status_code=kept.status_code)
 
 
 @router.post("/applications/{application_id}/upload", dependencies=[CsrfChecked])

@@ -12,7 +12,7 @@ from onewindow.cases import service
 from onewindow.cases.api import COUNT_CAP
 from onewindow.cases.approval import PROCEDURES, registers_enterprise, result_known
 from onewindow.cases.checks import STATUS_LABELS as CHECK_LABELS
-from onewindow.cases.pages import LABELS, application_context
+from onewindow.cases.pages import LABELS, application_again, application_context
 from onewindow.cases.results import SYSTEM_ASSIGNED
 from onewindow.catalog import service as catalog
 from onewindow.common.http import CsrfChecked, DbSession, PageUser
@@ -59,7 +59,8 @@ async def accept(request: Request, application_id: int, session: DbSession, prin
                               commitment_text=data.get("commitment_text", ""), due_on=_date(data.get("due_on")))
         return RedirectResponse(f"/cases/{case.code}", status_code=303)
 
-    return await attempt(request, session, run, back=back, done="已受理，办件已分送各部门并联审批")
+    return await attempt(request, session, run, back=back, done="已受理，办件已分送各部门并联审批",
+                         page=lambda kept: application_again(request, session, principal, application_id, kept))
 
 
 @router.post("/applications/{application_id}/notice", dependencies=[CsrfChecked])
@@ -69,7 +70,8 @@ async def notice(request: Request, application_id: int, session: DbSession, prin
     items = [line for line in data.get("items", "").splitlines() if line.strip()]
     return await attempt(request, session, lambda: (service.send_notice(
         session, actor=principal, application_id=application_id, items=items),
-        RedirectResponse("/window", status_code=303))[1], back=back, done="已一次性告知申请人")
+        RedirectResponse("/window", status_code=303))[1], back=back, done="已一次性告知申请人",
+        page=lambda kept: application_again(request, session, principal, application_id, kept))
 
 
 @router.post("/applications/{application_id}/refuse", dependencies=[CsrfChecked])
@@ -78,7 +80,8 @@ async def refuse_application(request: Request, application_id: int, session: DbS
     back = f"/applications/{application_id}"
     return await attempt(request, session, lambda: (service.refuse_application(
         session, actor=principal, application_id=application_id, reason=data.get("reason", "")),
-        RedirectResponse("/window", status_code=303))[1], back=back, done="已作出不予受理决定")
+        RedirectResponse("/window", status_code=303))[1], back=back, done="已作出不予受理决定",
+        page=lambda kept: application_again(request, session, principal, application_id, kept))
 
 
 @router.post("/cases/{code}/delivery", dependencies=[CsrfChecked])
@@ -104,6 +107,11 @@ def tasks(request: Request, session: DbSession, principal: PageUser, status: str
 
 @router.get("/tasks/{task_id}")
 def task_page(request: Request, task_id: int, session: DbSession, principal: PageUser):
+    return _task_page(request, session, principal, task_id)
+
+
+def _task_page(request: Request, session, principal, task_id: int, kept=None):
+    """A department's task; after a failed action, with what was typed kept and the errors beside it."""
     task = service.get_task(session, actor=principal, task_id=task_id)
     app = task.case.application
     ctx = application_context(session, app, principal)
@@ -113,8 +121,12 @@ def task_page(request: Request, task_id: int, session: DbSession, principal: Pag
     prefill = {f.key: known.get(f.key, "") for f in template.fields} if template else {}
     assigned = SYSTEM_ASSIGNED if registers_enterprise(app, item) else ()
     ctx.update(task=task, template=template, prefill=prefill, procedures=PROCEDURES, assigned=assigned,
-               mine=principal.role == Role.approver and task.department_id == principal.department_id)
-    return render(request, "cases/task.html", ctx, principal=principal)
+               mine=principal.role == Role.approver and task.department_id == principal.department_id,
+               prerequisites=[ctx["item_names"].get(code, code) for code in task.depends_on or []])
+    if kept is not None:
+        ctx["kept"] = kept
+    return render(request, "cases/task.html", ctx, principal=principal,
+                  status_code=kept.status_code if kept is not None else 200)
 
 
 ACTIONS = {"review": "已开始审查", "supplement-request": "已要求补正，计时暂停", "suspend": "已启动特别程序，计时暂停",
@@ -147,7 +159,8 @@ async def task_action(request: Request, task_id: int, action: str, session: DbSe
 
     if action not in ACTIONS:
         return RedirectResponse(back, status_code=303)
-    return await attempt(request, session, run, back=back, done=ACTIONS[action])
+    return await attempt(request, session, run, back=back, done=ACTIONS[action], names={"result_data.": "r_"},
+                         page=lambda kept: _task_page(request, session, principal, task_id, kept))
 
 
 # ---------------------------------------------------------------- post-checks

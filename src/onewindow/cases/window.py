@@ -90,14 +90,14 @@ def accept(session: Session, *, actor: Principal, application_id: int, mode: str
             errors.add("材料齐全，无需容缺受理", field="mode")
         for m in missing:
             if not m["pending_allowed"]:
-                errors.add(f"「{m['name']}」是关键材料，不能容缺", field=f"materials.{m['code']}")
+                errors.add(f"「{m['name']}」是关键材料，不能容缺", field=f"materials.{m['code']}", label=m["name"])
         if not commit_text:
             errors.add("容缺受理须有申请人书面承诺", field="commitment_text")
         if due_on is None or due_on <= today:
             errors.add("须约定补齐材料的期限（晚于今天）", field="due_on")
     else:
         for m in missing:
-            errors.add(f"缺少「{m['name']}」；可一次性告知，或对非关键材料容缺受理", field=f"materials.{m['code']}")
+            errors.add(f"缺少「{m['name']}」；可一次性告知，或对非关键材料容缺受理", field=f"materials.{m['code']}", label=m["name"])
     commitment_items = [i for i in app.plan["items"] if i["commitment_allowed"]]
     if mode == "commitment":
         if not commitment_items:

@@ -10,22 +10,35 @@ class ErrorDetail:
     """One problem, located as precisely as the input allows (sheet/row for files, field for forms)."""
 
     message: str
-    field: str | None = None
+    field: str | None = None  # the input's key, for programs (API clients, the form that shows it again)
     sheet: str | None = None
     row: int | None = None
+    label: str | None = None  # the field's Chinese name, for people
 
     def as_dict(self) -> dict:
         return {k: v for k, v in asdict(self).items() if v is not None}
 
-    def __str__(self) -> str:
+    def _where(self, name: str | None) -> str:
         where = []
         if self.sheet:
             where.append(self.sheet)
         if self.row is not None:
             where.append(f"第{self.row}行")
-        if self.field:
-            where.append(self.field)
-        return f"{' '.join(where)}：{self.message}" if where else self.message
+        if name:
+            where.append(name)
+        return " ".join(where)
+
+    def __str__(self) -> str:
+        """With its location in a file (sheet, row, key path), for operators and the CLI."""
+        where = self._where(self.label or self.field)
+        return f"{where}：{self.message}" if where else self.message
+
+    def for_people(self) -> str:
+        """What a page shows: sheet, row and the field's Chinese label, never an internal key (a message
+        without a label names its field itself)."""
+        named = self.label and (self.label in self.message or f"「{self.label}」" in self.message)
+        where = self._where(None if named or not self.label else f"「{self.label}」")
+        return f"{where}：{self.message}" if where else self.message
 
 
 class DomainError(Exception):
@@ -46,8 +59,8 @@ class ValidationFailed(DomainError):
     code = "validation_failed"
 
     @classmethod
-    def one(cls, message: str, *, field: str | None = None) -> ValidationFailed:
-        return cls(message, details=[ErrorDetail(message=message, field=field)])
+    def one(cls, message: str, *, field: str | None = None, label: str | None = None) -> ValidationFailed:
+        return cls(message, details=[ErrorDetail(message=message, field=field, label=label)])
 
 
 class NotFound(DomainError):
@@ -81,8 +94,9 @@ class ErrorCollector:
 
     errors: list[ErrorDetail] = field(default_factory=list)
 
-    def add(self, message: str, *, field: str | None = None, sheet: str | None = None, row: int | None = None):
-        self.errors.append(ErrorDetail(message=message, field=field, sheet=sheet, row=row))
+    def add(self, message: str, *, field: str | None = None, sheet: str | None = None, row: int | None = None,
+            label: str | None = None):
+        self.errors.append(ErrorDetail(message=message, field=field, sheet=sheet, row=row, label=label))
 
     def __bool__(self) -> bool:
         return bool(self.errors)

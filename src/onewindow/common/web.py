@@ -14,6 +14,7 @@ from jinja2.utils import htmlsafe_json_dumps
 from onewindow.common import time as beijing
 from onewindow.common.errors import DomainError
 from onewindow.common.http import csrf_token
+from onewindow.common.kept import EMPTY, Kept, field_id, keep
 from onewindow.common.roles import ROLE_LABELS, Role
 
 WEB_DIR = Path(__file__).resolve().parent.parent / "web"
@@ -55,13 +56,14 @@ def reductions_json(reductions: dict, labels: dict):
 
 
 templates.env.filters["tojson_reductions"] = reductions_json
+templates.env.filters["field_id"] = field_id
 templates.env.globals["ROLE_LABELS"] = ROLE_LABELS
 templates.env.globals["Role"] = Role
 
 
 def render(request: Request, name: str, context: dict | None = None, *, status_code: int = 200,
            principal=None):
-    ctx = {"principal": principal, "csrf_token": csrf_token(request)}
+    ctx = {"principal": principal, "csrf_token": csrf_token(request), "kept": EMPTY}
     if flashed := request.session.pop("flash", None):
         ctx.update(error_title=flashed["title"], errors=flashed["errors"])
     if done := request.session.pop("done", None):
@@ -72,19 +74,25 @@ def render(request: Request, name: str, context: dict | None = None, *, status_c
 
 def flash_error(request: Request, exc) -> None:
     """Keep a DomainError for the next page (post/redirect/get), so a form shows what was wrong."""
-    request.session["flash"] = {"title": exc.message, "errors": [str(d) for d in exc.details] or [exc.message]}
+    request.session["flash"] = {"title": exc.message,
+                                "errors": [d.for_people() for d in exc.details] or [exc.message]}
 
 
 def flash_done(request: Request, message: str) -> None:
     request.session["done"] = message
 
 
-async def attempt(request: Request, session, action: Callable, *, back: str, done: str | None = None):
-    """Run a page action: on a domain error roll back, keep the error for the page, and go back."""
+async def attempt(request: Request, session, action: Callable, *, back: str, done: str | None = None,
+                  page: Callable[[Kept], object] | None = None, names: dict[str, str] | None = None):
+    """Run a page action. On a domain error roll back; then, for a form (`page` given), show the form again
+    at once with what was typed and each error beside its field (`names` maps the service's field keys to
+    the form's control names); otherwise keep the error for the page and go back."""
     try:
         result = action()
     except DomainError as exc:
         session.rollback()
+        if page is not None:
+            return page(keep(await request.form(), exc, names=names))
         flash_error(request, exc)
         return RedirectResponse(back, status_code=303)
     if done:
