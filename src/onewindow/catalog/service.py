@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import case, func, select
@@ -268,3 +269,64 @@ def check_valid_from(value: str | None) -> date | None:
         return date.fromisoformat(value)
     except ValueError as exc:
         raise ValidationFailed.one("生效日期格式应为YYYY-MM-DD", field="valid_from") from exc
+
+
+# ---- look-ups for other packages ------------------------------------------------------------------
+# Policies, licences and the demo loader name departments and catalogue items by code; they ask here
+# rather than reading the catalogue's tables, so the tables may change without touching them.
+
+def import_catalog(session: Session, *, actor: Principal, filename: str, content: bytes) -> transfer.ImportSummary:
+    """Import a catalogue document (xlsx or YAML) in one transaction; any error writes nothing."""
+    return transfer.import_catalog(session, actor=actor, filename=filename, content=content)
+
+
+def department_id(session: Session, *, code: str) -> int | None:
+    """The id of the department with this code, or None when there is none."""
+    return session.scalar(select(Department.id).where(Department.code == code))
+
+
+def department_ids_with_code(*, code: str):
+    """A sub-query of the ids of the department with this code (none or one), for ``column.in_(…)``
+    inside another package's query: the filter stays one statement, with no round trip first."""
+    return select(Department.id).where(Department.code == code)
+
+
+def department_code(session: Session, *, department_id: int) -> str | None:
+    return session.scalar(select(Department.code).where(Department.id == department_id))
+
+
+def department_codes(session: Session) -> dict[int, str]:
+    """Every department's code by its id."""
+    return dict(session.execute(select(Department.id, Department.code)).tuples().all())
+
+
+@dataclass(frozen=True)
+class DepartmentRef:
+    """A department as other packages name it: plain values, not a row they could change."""
+
+    id: int
+    code: str
+    name: str
+
+
+def _refs(session: Session, where) -> list[DepartmentRef]:
+    rows = session.execute(select(Department.id, Department.code, Department.name).where(where))
+    return [DepartmentRef(*row) for row in rows.tuples()]
+
+
+def department_by_id(session: Session, *, department_id: int) -> DepartmentRef | None:
+    return next(iter(_refs(session, Department.id == department_id)), None)
+
+
+def department_by_code(session: Session, *, code: str) -> DepartmentRef | None:
+    return next(iter(_refs(session, Department.code == code)), None)
+
+
+def departments_by_id(session: Session, *, ids: set[int] | list[int]) -> dict[int, DepartmentRef]:
+    """The departments with these ids, by id; unknown ids are left out."""
+    return {d.id: d for d in _refs(session, Department.id.in_(ids))} if ids else {}
+
+
+def item_codes(session: Session) -> set[str]:
+    """The code of every service item with any version (draft, published or retired)."""
+    return set(session.scalars(select(ServiceItem.code).distinct()))

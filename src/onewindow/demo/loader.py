@@ -9,7 +9,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from onewindow.catalog import transfer
+from onewindow.catalog import service as catalog
 from onewindow.catalog.models import Bundle, Department, ServiceItem
 from onewindow.common import service as accounts
 from onewindow.common.models import User
@@ -88,7 +88,7 @@ class DemoReport:
 
 def load_demo(session: Session) -> DemoReport:
     path = DATA / "catalog.yaml"
-    transfer.import_catalog(session, actor=SYSTEM, filename=path.name, content=path.read_bytes())
+    catalog.import_catalog(session, actor=SYSTEM, filename=path.name, content=path.read_bytes())
     depts = {d.code: d.id for d in session.scalars(select(Department))}
     report = DemoReport()
     for username, name, role, dept in ACCOUNTS:
@@ -135,14 +135,13 @@ def _load_policies(session: Session, report: DemoReport) -> None:
     """The policy library (data/policies.yaml, through the ordinary import, whose test cases must pass),
     then one full matching run so 可享政策 and the officer's statistics have something to show."""
     from onewindow.policies import service as policies
-    from onewindow.policies.matching import core as matching
     from onewindow.policies.models import AwardItem, MatchRun, Policy, PolicyMatch
 
     path = DATA / "policies.yaml"
     policies.import_library(session, actor=SYSTEM, filename=path.name, content=path.read_bytes())
     if session.scalar(select(MatchRun.id).limit(1)) is None:
         session.flush()
-        matching.run_full(session, actor=SYSTEM)
+        policies.run_full(session, actor=SYSTEM)
     report.policies = session.scalar(select(func.count()).select_from(Policy)) or 0
     report.award_items = session.scalar(select(func.count(func.distinct(AwardItem.code)))) or 0
     report.matched_enterprises = session.scalar(select(func.count(func.distinct(PolicyMatch.enterprise_id)))) or 0

@@ -12,7 +12,7 @@ from onewindow.common.http import CurrentUser, DbSession
 from onewindow.common.uploads import read_upload
 from onewindow.licences import service
 from onewindow.licences.schemas import LicenceOut, RevokeIn, VerificationOut
-from onewindow.sharing.models import Licence
+from onewindow.sharing.service import Licence
 
 router = APIRouter(prefix="/licences", tags=["电子证照"], responses=ERRORS)
 Code = Annotated[str, Path(min_length=1, max_length=40, description="证照编号")]

@@ -14,7 +14,7 @@ from onewindow.common.http import CsrfChecked, DbSession, MaybeUser, PageUser
 from onewindow.common.uploads import read_upload
 from onewindow.common.web import render
 from onewindow.licences import service
-from onewindow.sharing.models import Licence
+from onewindow.sharing.service import Licence
 
 router = APIRouter()
 

@@ -14,13 +14,11 @@ from datetime import date
 from typing import Any
 
 import segno
-from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from onewindow.catalog.models import Department
+from onewindow.catalog import service as catalog
 from onewindow.common import audit
 from onewindow.common import time as beijing
 from onewindow.common.errors import Conflict, Forbidden, NotFound, ValidationFailed
@@ -32,7 +30,7 @@ from onewindow.licences import signing
 from onewindow.licences.models import SigningKey
 from onewindow.licences.templates import LicenceTemplate, TemplateField, labels_for, template_for
 from onewindow.sharing import service as sharing
-from onewindow.sharing.models import Licence
+from onewindow.sharing.service import Licence  # the registry row sharing's calls return
 
 __all__ = ["LicenceTemplate", "TemplateField", "VerificationResult", "document", "document_filename",
            "field_rows", "get_for_actor", "issue", "issuer_name", "masked_holder", "qr_svg", "revoke",
@@ -183,10 +181,7 @@ def _text(value: str | None, *, field: str, label: str, max_len: int, required: 
 
 def _next_code(session: Session, issued_on: date) -> str:
     prefix = f"{CODE_PREFIX}{issued_on:%Y%m%d}"
-    # Equal-length digit suffixes order the same under every collation, so the unique index serves this.
-    last = session.scalar(select(func.max(Licence.code)).where(
-        Licence.code.between(prefix + "0" * SERIAL_DIGITS, prefix + "9" * SERIAL_DIGITS),
-        func.length(Licence.code) == len(prefix) + SERIAL_DIGITS))
+    last = sharing.last_licence_code(session, prefix=prefix, digits=SERIAL_DIGITS)
     serial = int(last[len(prefix):]) + 1 if last else 1
     return f"{prefix}{serial:0{SERIAL_DIGITS}d}"
 
@@ -209,15 +204,14 @@ def issue(session: Session, *, actor: Principal, licence_type: str, holder_kind:
     data = _normalised_data(data)
     issuer = None
     if issuer_department_id is not None:
-        department = session.get(Department, issuer_department_id)
+        department = catalog.department_by_id(session, department_id=issuer_department_id)
         if department is None:
             raise ValidationFailed.one(f"签发部门{issuer_department_id}不存在", field="issuer_department_id")
         issuer = _issuer(department.id, department.name)
 
     if case_code:
-        existing = session.scalar(select(Licence).where(
-            Licence.case_code == case_code, Licence.licence_type == licence_type,
-            Licence.holder_kind == holder_kind, Licence.holder_key == holder_key, Licence.status == "valid"))
+        existing = sharing.valid_licence_for_case(session, case_code=case_code, licence_type=licence_type,
+                                                  holder_kind=holder_kind, holder_key=holder_key)
         if existing is not None:
             return existing
 
@@ -227,20 +221,13 @@ def issue(session: Session, *, actor: Principal, licence_type: str, holder_kind:
         payload = _payload(code=code, licence_type=licence_type, holder_kind=holder_kind, holder_key=holder_key,
                            holder_name=holder_name, issuer=issuer, case_code=case_code, item_code=item_code,
                            issued_on=issued_on, valid_until=valid_until, data=data)
-        licence = Licence(code=code, licence_type=licence_type, holder_kind=holder_kind, holder_key=holder_key,
-                          holder_name=holder_name, issuer_department_id=issuer_department_id,
-                          case_code=case_code, item_code=item_code, issued_on=issued_on, valid_until=valid_until,
-                          data=data, payload=payload, signature=signing.sign(pair, payload.encode("utf-8")),
-                          algorithm=signing.ALGORITHM, key_id=pair.key_id, status="valid")
-        try:
-            with session.begin_nested():  # a concurrent issue took the same serial: take the next one
-                session.add(licence)
-                session.flush()
-        except IntegrityError:
-            if session.scalar(select(Licence.id).where(Licence.code == code)) is None:
-                raise
-            continue
-        break
+        licence = sharing.store_licence(
+            session, code=code, licence_type=licence_type, holder_kind=holder_kind, holder_key=holder_key,
+            holder_name=holder_name, issuer_department_id=issuer_department_id, case_code=case_code,
+            item_code=item_code, issued_on=issued_on, valid_until=valid_until, data=data, payload=payload,
+            signature=signing.sign(pair, payload.encode("utf-8")), algorithm=signing.ALGORITHM, key_id=pair.key_id)
+        if licence is not None:
+            break  # else a concurrent issue took the same serial: take the next one
     else:
         raise Conflict("证照编号分配冲突，请稍后重试")
     audit.record(session, actor=actor, action="licence.issue", entity_type="licence", entity_id=licence.code,
@@ -257,7 +244,7 @@ def _by_code(session: Session, code: str) -> Licence | None:
     code = (code or "").strip()
     if not CODE_PATTERN.match(code):
         return None
-    return session.scalar(select(Licence).where(Licence.code == code.upper()))
+    return sharing.licence_by_code(session, code=code.upper())
 
 
 def _status_of(session: Session, licence: Licence) -> VerificationResult:
@@ -345,13 +332,7 @@ def revoke(session: Session, *, actor: Principal, code: str, reason: str) -> Lic
     if licence.status == "revoked":
         return licence
     at = utcnow()
-    changed = session.execute(
-        update(Licence).where(Licence.id == licence.id, Licence.status == "valid")
-        .values(status="revoked", revoked_at=at, revoke_reason=reason)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    session.refresh(licence)
-    if changed:
+    if sharing.revoke_licence(session, licence=licence, reason=reason, at=at):
         audit.record(session, actor=actor, action="licence.revoke", entity_type="licence", entity_id=licence.code,
                      before={"status": "valid"}, after={"status": "revoked", "reason": reason})
     return licence
@@ -369,9 +350,7 @@ def wallet(session: Session, *, actor: Principal) -> list[Licence]:
     subjects = _subjects(session, actor)
     if not subjects:
         return []
-    holders = or_(*(and_(Licence.holder_kind == s.kind, Licence.holder_key == s.key) for s in subjects))
-    return list(session.scalars(select(Licence).where(holders).order_by(Licence.issued_on.desc(),
-                                                                           Licence.id.desc())))
+    return sharing.licences_held(session, holders=[(s.kind, s.key) for s in subjects])
 
 
 def get_for_actor(session: Session, *, actor: Principal, code: str) -> Licence:

@@ -22,7 +22,6 @@ from onewindow.common.roles import Role
 from onewindow.common.security import Principal
 from onewindow.policies.models import AwardItem, AwardLedger
 from onewindow.sharing import service as sharing
-from onewindow.sharing.models import Enterprise, EnterpriseMember
 
 OFFICERS = (Role.policy_officer, Role.admin)
 READERS = (Role.policy_officer, Role.admin, Role.supervisor)
@@ -62,13 +61,13 @@ def my_enterprise_ids(session: Session, actor: Principal) -> list[int]:
     keys = [s.key for s in sharing.subjects_for(session, actor=actor) if s.kind == "enterprise"]
     if not keys:
         return []
-    return list(session.scalars(select(Enterprise.id).where(Enterprise.uscc.in_(keys))))
+    return sharing.enterprise_ids(session, usccs=keys)
 
 
-def readable_enterprise(session: Session, actor: Principal, enterprise_id: int) -> Enterprise:
+def readable_enterprise(session: Session, actor: Principal, enterprise_id: int) -> sharing.Enterprise:
     """An enterprise an applicant acts for, or any enterprise for policy staff; 404 otherwise, so ids
     reveal nothing."""
-    ent = session.get(Enterprise, enterprise_id)
+    ent = sharing.enterprise_by_id(session, enterprise_id=enterprise_id)
     if actor.role == Role.applicant:
         if ent is None or enterprise_id not in my_enterprise_ids(session, actor):
             raise NotFound(f"企业{enterprise_id}不存在")
@@ -82,16 +81,7 @@ def readable_enterprise(session: Session, actor: Principal, enterprise_id: int) 
 def accounts_for(session: Session, enterprise_ids: list[int]) -> dict[int, int]:
     """The account to tell about each enterprise: its 法定代表人's, else its first member's — as
     `sharing.account_for`, in one query for a whole batch."""
-    if not enterprise_ids:
-        return {}
-    out: dict[int, int] = {}
-    rows = session.execute(select(EnterpriseMember.enterprise_id, EnterpriseMember.user_id)
-                           .where(EnterpriseMember.enterprise_id.in_(enterprise_ids))
-                           .order_by(EnterpriseMember.enterprise_id, EnterpriseMember.relation != "法定代表人",
-                                     EnterpriseMember.id))
-    for ent_id, user_id in rows:
-        out.setdefault(ent_id, user_id)
-    return out
+    return sharing.accounts_for_enterprises(session, enterprise_ids=enterprise_ids)
 
 
 def award_period(item: AwardItem, period: str) -> str:

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from onewindow.catalog.models import Department
+from onewindow.catalog import service as catalog
 from onewindow.policies import schemas
 from onewindow.policies.library import testcases, transfer
 from onewindow.policies.library.core import (
@@ -39,6 +39,7 @@ from onewindow.policies.library.core import (
 )
 from onewindow.policies.library.testcases import CaseResult, Report
 from onewindow.policies.library.transfer import ImportSummary, export_library, import_library
+from onewindow.policies.matching.core import run_full
 
 from .models import AwardItem, Policy
 
@@ -47,7 +48,7 @@ __all__ = [
     "current_versions", "define_parameter", "export_library", "flatten_groups", "get_item", "get_policy",
     "import_library", "item_outs", "list_groups", "list_parameters", "list_test_cases", "list_versions", "load_parameters",
     "new_version", "policy_items", "publish_item", "run_tests", "save_draft", "save_group", "search_items",
-    "policy_detail", "report_out", "search_policies", "test_file",
+    "policy_detail", "report_out", "run_full", "search_policies", "test_file",
 ]
 
 
@@ -70,8 +71,7 @@ def item_outs(session: Session, items: Sequence[AwardItem]) -> list[schemas.Awar
     """API shapes of item versions, their policy and department codes looked up in two queries."""
     policies = dict(session.execute(select(Policy.id, Policy.code).where(
         Policy.id.in_({i.policy_id for i in items}))).all())
-    departments = {d.id: d for d in session.scalars(select(Department).where(
-        Department.id.in_({i.department_id for i in items})))}
+    departments = catalog.departments_by_id(session, ids={i.department_id for i in items})
     return [schemas.AwardItemOut.of(i, policy=policies[i.policy_id], department=departments[i.department_id].code,
                                     department_name=departments[i.department_id].name) for i in items]
 

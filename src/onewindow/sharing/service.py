@@ -8,7 +8,7 @@ their own population record); staff may read any.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -25,6 +25,12 @@ from onewindow.common.roles import AUDIT_READERS, Role
 from onewindow.common.security import Principal
 from onewindow.db import utcnow
 from onewindow.sharing import attributes as A
+from onewindow.sharing.licence_store import last_licence_code as last_licence_code
+from onewindow.sharing.licence_store import licence_by_code as licence_by_code
+from onewindow.sharing.licence_store import licences_held as licences_held
+from onewindow.sharing.licence_store import revoke_licence as revoke_licence
+from onewindow.sharing.licence_store import store_licence as store_licence
+from onewindow.sharing.licence_store import valid_licence_for_case as valid_licence_for_case
 from onewindow.sharing.models import (
     CreditRecord,
     Enterprise,
@@ -434,3 +440,44 @@ def register_enterprise(session: Session, *, actor: Principal, uscc: str, name: 
         session.add(EnterpriseMember(enterprise_id=enterprise.id, user_id=member_user_id, relation="法定代表人"))
         session.flush()
     return enterprise
+
+
+# ---- enterprise look-ups for the packages above ----------------------------------------------------
+# Policies keeps enterprise ids in its matches and ledgers; these turn ids into the registry's facts and
+# back. They are not logged reads: they serve the platform's own bookkeeping, not a case's subject.
+
+def enterprise_by_id(session: Session, *, enterprise_id: int, for_update: bool = False) -> Enterprise | None:
+    """The enterprise's registry row, for reading. ``for_update`` locks the row until the transaction
+    ends, so two requests acting for the same enterprise (applying for an award) run one after the other."""
+    if for_update:
+        return session.scalar(select(Enterprise).where(Enterprise.id == enterprise_id).with_for_update())
+    return session.get(Enterprise, enterprise_id)
+
+
+def enterprise_id(session: Session, *, uscc: str) -> int | None:
+    return session.scalar(select(Enterprise.id).where(Enterprise.uscc == uscc))
+
+
+def enterprise_ids(session: Session, *, usccs: Iterable[str]) -> list[int]:
+    """The ids of the registered enterprises among these USCCs; unregistered ones are left out."""
+    return list(session.scalars(select(Enterprise.id).where(Enterprise.uscc.in_(list(usccs)))))
+
+
+def enterprise_names(session: Session, *, ids: Iterable[int]) -> dict[int, str]:
+    """Registered names by enterprise id; unknown ids are left out."""
+    return dict(session.execute(select(Enterprise.id, Enterprise.name).where(Enterprise.id.in_(list(ids)))).all())
+
+
+def accounts_for_enterprises(session: Session, *, enterprise_ids: Sequence[int]) -> dict[int, int]:
+    """The account to tell about each enterprise, as `account_for` (its 法定代表人's, else its first
+    member's) in one query for a whole batch; enterprises without a linked account are left out."""
+    if not enterprise_ids:
+        return {}
+    out: dict[int, int] = {}
+    rows = session.execute(select(EnterpriseMember.enterprise_id, EnterpriseMember.user_id)
+                           .where(EnterpriseMember.enterprise_id.in_(enterprise_ids))
+                           .order_by(EnterpriseMember.enterprise_id, EnterpriseMember.relation != "法定代表人",
+                                     EnterpriseMember.id))
+    for ent_id, user_id in rows:
+        out.setdefault(ent_id, user_id)
+    return out

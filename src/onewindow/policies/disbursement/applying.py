@@ -44,7 +44,7 @@ from onewindow.policies.matching import core as matching
 from onewindow.policies.models import AwardItem, AwardLedger, PolicyMatch
 from onewindow.policies.rules.core import format_money
 from onewindow.sharing import service as sharing
-from onewindow.sharing.models import Enterprise
+from onewindow.sharing.service import Enterprise  # the registry row type sharing's calls return
 
 RUNNING = ("draft", "submitted", "returned")  # before acceptance; accepted ones run while the case does
 AWARD_SOURCE = "policy.award"  # how the locked award fields are marked in `prefilled`
@@ -81,7 +81,7 @@ def apply_for_award(session: Session, *, actor: Principal, enterprise_id: int, i
         raise ValidationFailed.one(f"「{item.title}」未配置申请办理事项，请联系兑现部门", field="item_code")
     # Lock the enterprise's registry row: two simultaneous applications for it queue here, so the
     # "already applying" check below cannot be passed by both.
-    ent = session.scalar(select(Enterprise).where(Enterprise.id == enterprise_id).with_for_update())
+    ent = sharing.enterprise_by_id(session, enterprise_id=enterprise_id, for_update=True)
     if ent is None:
         raise ValidationFailed.one(f"企业{enterprise_id}不存在", field="enterprise_id")
     if actor.role != Role.applicant:  # staff acting for the enterprise: its registry data is read and logged
@@ -243,7 +243,7 @@ def record_case_award(session: Session, *, case: Case, actor: Principal = SYSTEM
 
 
 def _enterprise_id(session: Session, uscc: str) -> int:
-    return session.scalar(select(Enterprise.id).where(Enterprise.uscc == uscc))
+    return sharing.enterprise_id(session, uscc=uscc)
 
 
 def _tell(session: Session, app: Application, award: dict, amount: int, code: str) -> None:

@@ -49,7 +49,7 @@ from onewindow.policies.access import (
 from onewindow.policies.models import AwardItem, AwardLedger, DisbursementBatch, DisbursementLine, PolicyMatch
 from onewindow.policies.rules.core import format_money
 from onewindow.sharing import service as sharing
-from onewindow.sharing.models import Enterprise
+from onewindow.sharing import views as registry
 
 OPEN = ("draft", "approved")
 STATUS_LABELS = {"draft": "待审核", "approved": "已审核", "paid": "已支付", "cancelled": "已作废"}
@@ -138,8 +138,8 @@ def _pending_lines(session: Session, item: AwardItem, period: str) -> list[dict]
     paid = ledger_paid(session, item_code=item.code, period=ap)
     taken = _in_open_batches(session, item, period)
     rows = session.execute(select(PolicyMatch.enterprise_id, PolicyMatch.awarded_amount_fen,
-                                  PolicyMatch.stage_amounts, Enterprise.status)
-                           .join(Enterprise, Enterprise.id == PolicyMatch.enterprise_id)
+                                  PolicyMatch.stage_amounts, registry.enterprises.c.status)
+                           .join(registry.enterprises, registry.enterprises.c.id == PolicyMatch.enterprise_id)
                            .where(PolicyMatch.item_code == item.code, PolicyMatch.awarded_amount_fen > 0)
                            .order_by(PolicyMatch.enterprise_id))
     lines = []
@@ -241,7 +241,7 @@ def include_line(session: Session, *, actor: Principal, batch_id: int, line_id: 
         raise Conflict("该企业的这笔奖补已兑现，不能再次拨付")
     if key in _in_open_batches(session, item, batch.period, other_than=batch.id):
         raise Conflict("该企业的这笔奖补已列入另一个未完成的批次")
-    ent = session.get(Enterprise, line.enterprise_id)
+    ent = sharing.enterprise_by_id(session, enterprise_id=line.enterprise_id)
     if ent.status != sharing.ACTIVE_STATUS:
         raise Conflict(f"{ent.name}登记状态为「{ent.status}」，不能拨付")
     _transition(session, batch, allowed=("draft",), version=version)
@@ -343,8 +343,7 @@ def _refuse_if_paid(session: Session, item: AwardItem, ap: str, lines: list[Disb
     clash = {(e, s) for e, s in wanted if (e, s) in paid or (e, "") in paid}  # a whole-award row covers all
     if not clash:
         return
-    names = dict(session.execute(select(Enterprise.id, Enterprise.name)
-                                 .where(Enterprise.id.in_({e for e, _ in clash}))).all())
+    names = sharing.enterprise_names(session, ids={e for e, _ in clash})
     shown = "、".join(sorted(f"{names[e]}{f'（{s}）' if s else ''}" for e, s in clash)[:10])
     more = f"等{len(clash)}家" if len(clash) > 10 else ""
     raise Conflict(f"{shown}{more}的「{item.title}」奖补已兑现（{'一次性' if ap == ONCE else ap + '年度'}），"
@@ -387,8 +386,9 @@ class LedgerEntry:
 
 def ledger_query(session: Session, *, actor: Principal, enterprise_id: int | None = None,
                  item_code: str | None = None) -> Select:
-    stmt = (select(AwardLedger, Enterprise.name, Enterprise.uscc, AwardItem.title)
-            .join(Enterprise, Enterprise.id == AwardLedger.enterprise_id)
+    ent = registry.enterprises.c
+    stmt = (select(AwardLedger, ent.name, ent.uscc, AwardItem.title)
+            .join(registry.enterprises, ent.id == AwardLedger.enterprise_id)
             .join(AwardItem, AwardItem.id == AwardLedger.item_version_id)
             .order_by(AwardLedger.paid_at.desc(), AwardLedger.id.desc()))
     if actor.role == Role.applicant:
@@ -444,8 +444,9 @@ def batch_lines(session: Session, *, actor: Principal, batch_id: int, status: st
                 page: int = 1, per_page: int = 100) -> Page:
     """A batch's lines with each enterprise's name and code: (line, name, uscc) rows."""
     batch = get_batch(session, actor=actor, batch_id=batch_id)
-    stmt = (select(DisbursementLine, Enterprise.name, Enterprise.uscc)
-            .join(Enterprise, Enterprise.id == DisbursementLine.enterprise_id)
+    ent = registry.enterprises.c
+    stmt = (select(DisbursementLine, ent.name, ent.uscc)
+            .join(registry.enterprises, ent.id == DisbursementLine.enterprise_id)
             .where(DisbursementLine.batch_id == batch.id).order_by(DisbursementLine.id))
     if status:
         if status not in LINE_LABELS:

@@ -16,7 +16,7 @@ from sqlalchemy import cast, exists, func, select, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session
 
-from onewindow.catalog.models import Department
+from onewindow.catalog import service as catalog
 from onewindow.common import audit, search, versions
 from onewindow.common import time as beijing
 from onewindow.common.documents import unknown_key
@@ -90,8 +90,8 @@ def search_policies(session: Session, *, q: str | None = None, level: str | None
     if tag:
         stmt = stmt.where(_has_tag(session, Policy.tags, tag))
     if department:
-        stmt = stmt.where(Policy.id.in_(select(AwardItem.policy_id).join(Department).where(
-            Department.code == department, current_clause())))
+        stmt = stmt.where(Policy.id.in_(select(AwardItem.policy_id).where(
+            AwardItem.department_id.in_(catalog.department_ids_with_code(code=department)), current_clause())))
     return search.search(session, stmt, model=Policy, title=Policy.title, q=q, order=(Policy.code,), page=page,
                          per_page=per_page)
 
@@ -110,7 +110,7 @@ def search_items(session: Session, *, q: str | None = None, department: str | No
     elif status != "all":
         raise ValidationFailed.one(f"状态「{status}」无效，应为 current/draft/published/retired/all 之一", field="status")
     if department:
-        stmt = stmt.where(AwardItem.department_id.in_(select(Department.id).where(Department.code == department)))
+        stmt = stmt.where(AwardItem.department_id.in_(catalog.department_ids_with_code(code=department)))
     if tag:
         stmt = stmt.where(_has_tag(session, AwardItem.tags, tag))
     if level or policy:
@@ -159,7 +159,7 @@ def list_test_cases(session: Session, *, code: str) -> list[PolicyTestCase]:
 def item_content(session: Session, item: AwardItem) -> dict[str, Any]:
     """A version's content in the validator's terms; two versions with equal content are the same item."""
     return {"policy": session.scalar(select(Policy.code).where(Policy.id == item.policy_id)), "title": item.title,
-            "department": session.scalar(select(Department.code).where(Department.id == item.department_id)),
+            "department": catalog.department_code(session, department_id=item.department_id),
             "tags": list(item.tags or []),
             "description": item.description, "rule": item.rule, "amount": item.amount, "budget_fen": item.budget_fen,
             "auto_grant": item.auto_grant, "recurrence": item.recurrence, "apply_item": item.apply_item_code,
@@ -172,7 +172,7 @@ def same_content(session: Session, item: AwardItem, row: Mapping[str, Any]) -> b
 
 def fill_version(session: Session, item: AwardItem, row: Mapping[str, Any]) -> None:
     policy = session.scalar(select(Policy).where(Policy.code == row["policy"]))
-    department = session.scalar(select(Department).where(Department.code == row["department"]))
+    department = catalog.department_by_code(session, code=row["department"])
     item.policy_id, item.department_id = policy.id, department.id
     item.title, item.tags, item.description, item.rule = row["title"], list(row["tags"]), row["description"], row["rule"]
     item.amount, item.budget_fen, item.auto_grant = row["amount"], row["budget_fen"], row["auto_grant"]
@@ -235,7 +235,7 @@ def save_draft(session: Session, *, actor: Principal, data: dict) -> AwardItem:
     row = checked.items[0]
     if "group" in data:
         row["group"] = group
-    department_id = session.scalar(select(Department.id).where(Department.code == row["department"]))
+    department_id = catalog.department_id(session, code=row["department"])
     latest = latest_version(session, row["code"])
     if latest is not None:
         _require_editor(actor, latest.department_id)

@@ -18,7 +18,7 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from onewindow.catalog.models import Department
+from onewindow.catalog import service as catalog
 from onewindow.common import audit, documents
 from onewindow.common import time as beijing
 from onewindow.common.errors import ErrorCollector, Forbidden, ValidationFailed
@@ -256,7 +256,7 @@ def export_data(session: Session) -> dict:
     by_policy: dict[int, list[AwardItem]] = {}
     for item in items:
         by_policy.setdefault(item.policy_id, []).append(item)
-    departments = dict(session.execute(select(Department.id, Department.code)).all())
+    departments = catalog.department_codes(session)
     policies = []
     for p in session.scalars(select(Policy).order_by(Policy.code)):
         doc = {k: getattr(p, k) for k in POLICY_KEYS if getattr(p, k) not in (None, "")}

@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from onewindow.catalog.models import Department, ServiceItem
+from onewindow.catalog import service as catalog
 from onewindow.common.errors import ErrorCollector
 from onewindow.policies.engine.core import compile_item
 from onewindow.policies.library import testcases
@@ -78,8 +78,8 @@ class DbState:
             if status == "published":
                 published.add(code)
         return cls(
-            departments=set(session.scalars(select(Department.code))),
-            apply_items=set(session.scalars(select(ServiceItem.code).distinct())),
+            departments=set(catalog.department_codes(session).values()),
+            apply_items=catalog.item_codes(session),
             policies={p.code: (p.valid_from, p.valid_to) for p in session.scalars(select(Policy))},
             params=load_parameters(session),
             groups=dict(session.execute(select(ExclusivityGroup.code, ExclusivityGroup.parent_code)).all()),

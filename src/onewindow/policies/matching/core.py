@@ -53,7 +53,7 @@ from onewindow.policies.library import core as library
 from onewindow.policies.matching import profiles
 from onewindow.policies.models import AwardItem, AwardLedger, MatchRun, Policy, PolicyMatch, ProfileSnapshot
 from onewindow.policies.rules.core import format_money
-from onewindow.sharing.models import Enterprise
+from onewindow.sharing import service as sharing
 
 LEASE = "policies.match"
 LEASE_TTL = timedelta(minutes=30)
@@ -153,7 +153,7 @@ def _announce(session: Session, fresh: list[dict], items: dict[str, AwardItem]) 
     names = {}
     ids = sorted({r["enterprise_id"] for r in wanted.values()})
     for chunk in _chunks(ids):
-        names.update(session.execute(select(Enterprise.id, Enterprise.name).where(Enterprise.id.in_(chunk))).all())
+        names.update(sharing.enterprise_names(session, ids=chunk))
     now = utcnow()
     messages = []
     for key, r in wanted.items():

@@ -43,7 +43,7 @@ from onewindow.common import time as beijing
 from onewindow.config import get_settings
 from onewindow.policies.models import ProfileSnapshot
 from onewindow.policies.rules.profile import PROFILE_SCHEMA, TAX_CREDIT_GRADES
-from onewindow.sharing.models import CreditRecord, Enterprise
+from onewindow.sharing import views as registry
 
 VIOLATION_YEARS = 3
 DISPLAY_COLUMNS = {"enterprise_id": pl.Int64, "uscc": pl.Utf8, "name": pl.Utf8}
@@ -85,7 +85,7 @@ def _select(as_of: date) -> Select:
     """Every enterprise in business with its credit figures as of ``as_of`` (one LEFT JOIN on a grouped
     sub-query, so the cost does not grow with a query per enterprise)."""
     since, until = _day_start(_years_before(as_of, VIOLATION_YEARS)), _day_start(as_of + timedelta(days=1))
-    r = CreditRecord
+    r = registry.credit_records.c
     unrepaired_serious = and_(r.severity == "严重", or_(r.repaired_at.is_(None), r.repaired_at >= until))
     credit = (
         select(r.subject_key.label("uscc"),
@@ -95,7 +95,7 @@ def _select(as_of: date) -> Select:
         .group_by(r.subject_key)
         .subquery("credit")
     )
-    e = Enterprise
+    e = registry.enterprises.c
     return (
         select(e.id, e.uscc, e.name, e.entity_type, e.industry_code, e.region_code, e.registered_capital_fen,
                cast(e.established_on, Text), e.insured_employees, e.tax_paid_fen, e.tax_credit_grade,
@@ -157,7 +157,8 @@ def _to_profiles(raw: pl.DataFrame) -> pl.DataFrame:
 def profiles_for(session: Session, *, enterprise_ids: Sequence[int], as_of: date) -> pl.DataFrame:
     """The snapshot columns for just these enterprises (those still in business), by id."""
     ids = sorted(set(enterprise_ids))
-    statements = [_select(as_of).where(Enterprise.id.in_(ids[i:i + ID_CHUNK])) for i in range(0, len(ids), ID_CHUNK)]
+    e = registry.enterprises.c
+    statements = [_select(as_of).where(e.id.in_(ids[i:i + ID_CHUNK])) for i in range(0, len(ids), ID_CHUNK)]
     return _read(session, statements).sort("enterprise_id") if statements else SNAPSHOT_SCHEMA.to_frame()
 
 
@@ -166,17 +167,16 @@ def changed_enterprise_ids(session: Session, *, since: datetime) -> list[int]:
     record then — including ones no longer in business, which a refresh must drop."""
     if since.tzinfo is None:
         raise ValueError("「since」须为带时区的时间（如 UTC），不能是不带时区的时间")
-    r = CreditRecord
+    e, r = registry.enterprises.c, registry.credit_records.c
     credited = select(r.subject_key).where(r.subject_kind == "enterprise",
                                            or_(r.recorded_at >= since, r.repaired_at >= since))
-    stmt = union(select(Enterprise.id).where(Enterprise.updated_at >= since),
-                 select(Enterprise.id).where(Enterprise.uscc.in_(credited)))
+    stmt = union(select(e.id).where(e.updated_at >= since), select(e.id).where(e.uscc.in_(credited)))
     return sorted(session.scalars(stmt))
 
 
 def _newest_change(session: Session) -> datetime | None:
-    r = CreditRecord
-    stamps = [session.scalar(select(func.max(Enterprise.updated_at))),
+    e, r = registry.enterprises.c, registry.credit_records.c
+    stamps = [session.scalar(select(func.max(e.updated_at))),
               session.scalar(select(func.max(r.recorded_at)).where(r.subject_kind == "enterprise")),
               session.scalar(select(func.max(r.repaired_at)).where(r.subject_kind == "enterprise"))]
     return max((s for s in stamps if s is not None), default=None)
