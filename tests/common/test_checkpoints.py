@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 
 from onewindow.common import audit, checkpoints
 from onewindow.common.models import AuditRecord
@@ -16,6 +16,11 @@ from onewindow.common.roles import Role
 from onewindow.common.security import SYSTEM
 from onewindow.config import get_settings
 from tests.common.test_audit import _drop_guards, _write
+
+
+def _base(session) -> int:
+    """The chain's length before the test writes: other tests on this worker's database may have committed records."""
+    return session.scalar(select(func.max(AuditRecord.seq))) or 0
 
 
 def _recompute_from(session, seq: int) -> None:
@@ -33,31 +38,34 @@ def _recompute_from(session, seq: int) -> None:
 
 
 def test_9_12_rewritten_chain_is_reported(session, tmp_path):
+    base = _base(session)
     _write(session, 5)
     point = checkpoints.write(session, target=tmp_path)
-    assert point.seq == 5 and (tmp_path / point.file).exists()
+    assert point.seq == base + 5 and (tmp_path / point.file).exists()
     assert checkpoints.verify(session, source=tmp_path).ok
     _drop_guards(session)
-    session.execute(text("UPDATE audit_records SET after = :v WHERE seq = 2"), {"v": '{"v":999}'})
-    _recompute_from(session, 2)
+    session.execute(text("UPDATE audit_records SET after = :v WHERE seq = :s"), {"v": '{"v":999}', "s": base + 2})
+    _recompute_from(session, base + 2)
     assert audit.verify(session).ok  # the chain alone no longer shows it
     result = checkpoints.verify(session, source=tmp_path)
-    assert not result.ok and result.first_bad_seq == 5 and "改写" in result.reason
+    assert not result.ok and result.first_bad_seq == base + 5 and "改写" in result.reason
 
 
 def test_9_12_truncated_chain_is_reported(session, tmp_path):
+    base = _base(session)
     _write(session, 4)
     checkpoints.write(session, target=tmp_path)
     _write(session, 2)
-    assert checkpoints.write(session, target=tmp_path).seq == 6
+    assert checkpoints.write(session, target=tmp_path).seq == base + 6
     _drop_guards(session)
-    session.execute(text("DELETE FROM audit_records WHERE seq > 3"))
-    head = session.scalar(text("SELECT hash FROM audit_records WHERE seq = 3"))
-    session.execute(text("UPDATE audit_head SET seq = 3, hash = :h WHERE id = 1"), {"h": head})
+    session.execute(text("DELETE FROM audit_records WHERE seq > :s"), {"s": base + 3})
+    head = session.scalar(text("SELECT hash FROM audit_records WHERE seq = :s"), {"s": base + 3})
+    session.execute(text("UPDATE audit_head SET seq = :s, hash = :h WHERE id = 1"), {"s": base + 3, "h": head})
     session.expire_all()
     assert audit.verify(session).ok
     result = checkpoints.verify(session, source=tmp_path)
-    assert not result.ok and "截断" in result.reason and "第4条" in result.reason and "第3条" in result.reason
+    assert not result.ok and "截断" in result.reason
+    assert f"第{base + 4}条" in result.reason and f"第{base + 3}条" in result.reason
 
 
 def test_9_12_forged_or_foreign_checkpoints_do_not_count(session, tmp_path, monkeypatch):
@@ -85,12 +93,13 @@ def test_9_12_job_signs_only_new_heads_and_never_a_broken_chain(session):
     folder = get_settings().audit_checkpoint_dir
     for old in folder.glob(checkpoints.PATTERN):
         old.unlink()
+    base = _base(session)
     _write(session, 2)
-    assert "第2条" in job.run(session, None)
+    assert f"第{base + 2}条" in job.run(session, None)
     assert len(list(folder.glob(checkpoints.PATTERN))) == 1
     assert "无新增" in job.run(session, None)  # idempotent
     _drop_guards(session)
-    session.execute(text("DELETE FROM audit_records WHERE seq = 1"))
+    session.execute(text("DELETE FROM audit_records WHERE seq = :s"), {"s": base + 1})
     session.expire_all()
     with pytest.raises(ValueError, match="不生成检查点"):
         job.run(session, None)

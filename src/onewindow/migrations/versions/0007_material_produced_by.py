@@ -1,14 +1,14 @@
 """Materials produced inside a bundle (#9.8): materials.produced_by names the item that produces one.
 
-Revision ID: cases_1
-Revises: 0005
+Revision ID: 0007
+Revises: 0006
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "cases_1"
-down_revision = "0005"
+revision = "0007"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """Sessions and sign-in (#9.11): a per-user session generation stamped into signed cookies, an expiry on
 bearer tokens, and the failed sign-in rows the throttle counts.
 
-Revision ID: security_1
+Revision ID: 0006
 Revises: 0005
 Create Date: 2026-12-07
 """
@@ -10,7 +10,7 @@ from alembic import op
 
 from onewindow.db import UTCDateTime
 
-revision = "security_1"
+revision = "0006"
 down_revision = "0005"
 branch_labels = None
 depends_on = None
