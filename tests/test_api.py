@@ -62,7 +62,7 @@ def test_bundle_api_rejects_cycles_and_computes_reductions(catalog, api_as):
             "items": [{"item": "T-SCJG-0001", "depends_on": ["T-SW-0001"]}, {"item": "T-SW-0001", "depends_on": ["T-SCJG-0001"]}]}
     cyclic = admin.put("/api/bundles/B-NEW", json=body)
     assert cyclic.status_code == 422
-    assert "依赖关系存在环：T-SCJG-0001 → T-SW-0001 → T-SCJG-0001" in cyclic.json()["errors"][0]["message"]
+    assert "依赖关系存在环：T-SCJG-0001 依赖于 T-SW-0001 依赖于 T-SCJG-0001" in cyclic.json()["errors"][0]["message"]
     body["items"][0]["depends_on"] = []
     saved = admin.put("/api/bundles/B-NEW", json=body)
     assert saved.status_code == 200, saved.text
