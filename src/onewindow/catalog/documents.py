@@ -76,25 +76,13 @@ YAML_KEYS = {
 def read_yaml(content: str | bytes, errors: ErrorCollector) -> Document:
     doc = Document()
     data = documents.load_yaml_mapping(content, errors, sections=("departments", "items", "bundles"),
-                                          format_name=FORMAT)
+                                       format_name=FORMAT)
     if data is documents.NO_CONTENT:
         return doc
 
     def entries(value: Any, path: str, section: str) -> list[tuple[int, dict]]:
-        if value is None:
-            return []
-        if not isinstance(value, list):
-            errors.add("应为列表", sheet=path)
-            return []
-        out = []
-        for i, entry in enumerate(value, start=1):
-            if isinstance(entry, dict):
-                documents.check_keys(entry, YAML_KEYS[section], errors,
-                                     at=lambda key, i=i: {"sheet": path, "row": i, "field": key})
-                out.append((i, entry))
-            else:
-                errors.add("每一项应为映射（键: 值）", sheet=path, row=i)
-        return out
+        return [(here.row, entry) for here, entry in documents.list_entries(
+            value, errors, allowed=YAML_KEYS[section], place=lambda i: documents.Row(path, i))]
 
     for i, d in entries(data.get("departments"), "departments", "departments"):
         doc.rows["departments"].append(RawRow("departments", i, d, "departments"))

@@ -11,6 +11,7 @@ from __future__ import annotations
 import difflib
 import io
 from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from onewindow.common import yamlio
@@ -46,6 +47,40 @@ def check_keys(entry: Mapping, allowed: Iterable[str], errors: ErrorCollector, *
     for key in entry:
         if key not in allowed:
             errors.add(unknown_key(key, allowed), **at(str(key)))
+
+
+def list_entries(value: Any, errors: ErrorCollector, *, allowed: Iterable[str], place, start: int = 1) -> list[tuple]:
+    """The mappings of a YAML list, each as (place(i), mapping), their unknown keys reported.
+
+    ``place(i)`` is where entry i is (``place(None)`` the list itself): any object whose ``at(key)``
+    gives ErrorCollector.add's position of the entry (key None) or of one of its keys. A missing list
+    is empty; a value that is not a list, or an entry that is not a mapping, is reported and skipped.
+    """
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        errors.add("应为列表", **place(None).at(None))
+        return []
+    out = []
+    for i, entry in enumerate(value, start=start):
+        here = place(i)
+        if not isinstance(entry, dict):
+            errors.add("每一项应为映射（键: 值）", **here.at(None))
+            continue
+        check_keys(entry, allowed, errors, at=here.at)
+        out.append((here, entry))
+    return out
+
+
+@dataclass(frozen=True)
+class Row:
+    """A position as sheet (or YAML path) and row, for ``list_entries``; ``at(key)`` adds the field."""
+
+    sheet: str
+    row: int | None = None
+
+    def at(self, key: str | None) -> dict[str, Any]:
+        return {"sheet": self.sheet, "row": self.row, "field": key}
 
 
 def load_yaml_mapping(content: str | bytes, errors: ErrorCollector, *, sections: Iterable[str],

@@ -132,25 +132,16 @@ def money_text(fen: int) -> str:
 def read_yaml(content: str | bytes, errors: ErrorCollector) -> LibraryDoc:
     doc = LibraryDoc()
     data = documents.load_yaml_mapping(content, errors, sections=("parameters", "groups", "policies"),
-                                          format_name=FORMAT)
+                                       format_name=FORMAT)
     if data is documents.NO_CONTENT:
         return doc
 
     def entries(value: Any, where: Where, section: str) -> list[tuple[dict, Where]]:
-        if value is None:
-            return []
-        if not isinstance(value, list):
-            errors.add("应为列表", **where.at())
-            return []
-        out = []
-        for i, entry in enumerate(value):
-            here = where.child(f"[{i}]")
-            if not isinstance(entry, dict):
-                errors.add("每一项应为映射（键: 值）", **here.at())
-                continue
-            documents.check_keys(entry, YAML_KEYS[section], errors, at=here.at)
-            out.append((entry, here))
-        return out
+        def place(i: int | None) -> Where:
+            return where if i is None else where.child(f"[{i}]")
+
+        return [(entry, here) for here, entry in
+                documents.list_entries(value, errors, allowed=YAML_KEYS[section], place=place, start=0)]
 
     params = data.get("parameters")
     if params is not None and not isinstance(params, dict):
