@@ -68,7 +68,7 @@ def _snapshot(session: Session, *, target_kind: str, target_code: str) -> tuple[
                    for f in plan.fields],
         "materials": [{"code": m.code, "name": m.name, "required": m.required,
                        "pending_allowed": m.pending_allowed, "shared_source": m.shared_source,
-                       "used_by": m.used_by} for m in plan.materials],
+                       "produced_by": m.produced_by, "used_by": m.used_by} for m in plan.materials],
     }
 
 
@@ -94,9 +94,12 @@ def _refresh_shared(session: Session, app: Application, actor: Principal) -> Non
     # A licence an earlier step of this same case will issue (营业执照 before 发票申领) is not asked for.
     produced = {i["result_name"]: i["name"] for i in app.plan["items"]}
     materials = {}
+    names = {i["code"]: i["name"] for i in app.plan["items"]}
     for m in app.plan["materials"]:
         src = m["shared_source"] or ""
-        if src.startswith("licence:") and src.removeprefix("licence:") in licences:
+        if m.get("produced_by") in names:  # 完税凭证 from 契税申报: handed over inside the case, not asked
+            materials[m["code"]] = {"by": "bundle", "ref": names[m["produced_by"]], "item": m["produced_by"]}
+        elif src.startswith("licence:") and src.removeprefix("licence:") in licences:
             materials[m["code"]] = {"by": "licence", "ref": licences[src.removeprefix("licence:")]}
         elif src.startswith("licence:") and src.removeprefix("licence:") in produced:
             materials[m["code"]] = {"by": "bundle", "ref": produced[src.removeprefix("licence:")]}
@@ -116,6 +119,7 @@ def _refresh_shared(session: Session, app: Application, actor: Principal) -> Non
 def material_states(app: Application) -> list[dict]:
     """Each merged material with how it is satisfied: licence / shared / uploaded / missing."""
     by_shared = (app.prefilled or {}).get("materials", {})
+    decided = {t.item_code for t in app.case.tasks if t.status == "approved"} if app.case else set()
     uploads: dict[str, list[Upload]] = {}
     for up in app.uploads:
         if not up.superseded:
@@ -123,7 +127,10 @@ def material_states(app: Application) -> list[dict]:
     out = []
     for m in app.plan["materials"]:
         state = {**m, "uploads": uploads.get(m["code"], [])}
-        if m["code"] in by_shared:
+        if m["code"] in by_shared and by_shared[m["code"]].get("item") in decided:
+            # The producing task is approved: the dependent tasks have received it (#9.8).
+            state.update(status="handed_over", ref=f"「{by_shared[m['code']]['ref']}」已办结产生")
+        elif m["code"] in by_shared:
             state.update(status=by_shared[m["code"]]["by"], ref=by_shared[m["code"]]["ref"])
         elif state["uploads"]:
             state.update(status="uploaded", ref=None)

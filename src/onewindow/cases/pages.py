@@ -32,7 +32,7 @@ APP_STATUS = {"draft": "草稿", "submitted": "待受理", "returned": "退回�
               "refused": "不予受理"}
 CASE_STATUS = {"running": "办理中", "completed": "已办结"}
 MATERIAL_STATUS = {"licence": "电子证照免提交", "shared": "共享数据免提交", "bundle": "本件前置事项办结后自动取得",
-                   "uploaded": "已上传", "missing": "待上传"}
+                   "handed_over": "已由前置事项办结产生并流转", "uploaded": "已上传", "missing": "待上传"}
 LABELS = {"app_status": APP_STATUS, "case_status": CASE_STATUS, "task_status": STATUS_LABELS, "sla": SLA_LABELS,
           "material": MATERIAL_STATUS, "modes": MODES}
 
