@@ -18,6 +18,16 @@ from onewindow.config import get_settings
 from tests.common.test_audit import _drop_guards, _write
 
 
+@pytest.fixture
+def own_checkpoint_dir(tmp_path, monkeypatch):
+    """The configured checkpoint directory, for this test only (later tests' chains start afresh)."""
+    monkeypatch.setenv("ONEWINDOW_AUDIT_CHECKPOINT_DIR", str(tmp_path / "configured"))
+    get_settings.cache_clear()
+    yield get_settings().audit_checkpoint_dir
+    monkeypatch.undo()
+    get_settings.cache_clear()
+
+
 def _recompute_from(session, seq: int) -> None:
     """What the operator does after an edit: recompute every hash from `seq` on, and the head, in raw SQL."""
     prev = session.scalar(text("SELECT hash FROM audit_records WHERE seq = :s"), {"s": seq - 1}) or audit.GENESIS
@@ -32,32 +42,41 @@ def _recompute_from(session, seq: int) -> None:
     session.expire_all()
 
 
+def _head(session) -> int:
+    """Records other tests committed for real may precede ours: positions are relative to this."""
+    return session.scalar(text("SELECT seq FROM audit_head WHERE id = 1"))
+
+
 def test_9_12_rewritten_chain_is_reported(session, tmp_path):
+    base = _head(session)
     _write(session, 5)
     point = checkpoints.write(session, target=tmp_path)
-    assert point.seq == 5 and (tmp_path / point.file).exists()
+    assert point.seq == base + 5 and (tmp_path / point.file).exists()
     assert checkpoints.verify(session, source=tmp_path).ok
     _drop_guards(session)
-    session.execute(text("UPDATE audit_records SET after = :v WHERE seq = 2"), {"v": '{"v":999}'})
-    _recompute_from(session, 2)
+    session.execute(text("UPDATE audit_records SET after = :v WHERE seq = :s"), {"v": '{"v":999}', "s": base + 2})
+    _recompute_from(session, base + 2)
     assert audit.verify(session).ok  # the chain alone no longer shows it
     result = checkpoints.verify(session, source=tmp_path)
-    assert not result.ok and result.first_bad_seq == 5 and "改写" in result.reason
+    assert not result.ok and result.first_bad_seq == base + 5 and "改写" in result.reason
 
 
 def test_9_12_truncated_chain_is_reported(session, tmp_path):
+    base = _head(session)
     _write(session, 4)
     checkpoints.write(session, target=tmp_path)
     _write(session, 2)
-    assert checkpoints.write(session, target=tmp_path).seq == 6
+    assert checkpoints.write(session, target=tmp_path).seq == base + 6
     _drop_guards(session)
-    session.execute(text("DELETE FROM audit_records WHERE seq > 3"))
-    head = session.scalar(text("SELECT hash FROM audit_records WHERE seq = 3"))
-    session.execute(text("UPDATE audit_head SET seq = 3, hash = :h WHERE id = 1"), {"h": head})
+    keep = base + 3
+    session.execute(text("DELETE FROM audit_records WHERE seq > :s"), {"s": keep})
+    head = session.scalar(text("SELECT hash FROM audit_records WHERE seq = :s"), {"s": keep})
+    session.execute(text("UPDATE audit_head SET seq = :s, hash = :h WHERE id = 1"), {"s": keep, "h": head})
     session.expire_all()
     assert audit.verify(session).ok
     result = checkpoints.verify(session, source=tmp_path)
-    assert not result.ok and "截断" in result.reason and "第4条" in result.reason and "第3条" in result.reason
+    assert not result.ok and "截断" in result.reason
+    assert f"第{base + 4}条" in result.reason and f"第{keep}条" in result.reason
 
 
 def test_9_12_forged_or_foreign_checkpoints_do_not_count(session, tmp_path, monkeypatch):
@@ -78,27 +97,24 @@ def test_9_12_forged_or_foreign_checkpoints_do_not_count(session, tmp_path, monk
     assert not result.ok and "签名无效" in result.reason
 
 
-def test_9_12_job_signs_only_new_heads_and_never_a_broken_chain(session):
+def test_9_12_job_signs_only_new_heads_and_never_a_broken_chain(session, own_checkpoint_dir):
     from onewindow.common.domain import DOMAIN
 
     job = next(j for j in DOMAIN.jobs if j.name == "common.audit_checkpoint")
-    folder = get_settings().audit_checkpoint_dir
-    for old in folder.glob(checkpoints.PATTERN):
-        old.unlink()
+    folder = own_checkpoint_dir
+    base = _head(session)
     _write(session, 2)
-    assert "第2条" in job.run(session, None)
+    assert f"第{base + 2}条" in job.run(session, None)
     assert len(list(folder.glob(checkpoints.PATTERN))) == 1
     assert "无新增" in job.run(session, None)  # idempotent
     _drop_guards(session)
-    session.execute(text("DELETE FROM audit_records WHERE seq = 1"))
+    session.execute(text("DELETE FROM audit_records WHERE seq = :s"), {"s": base + 1})
     session.expire_all()
     with pytest.raises(ValueError, match="不生成检查点"):
         job.run(session, None)
 
 
-def test_9_12_checkpoint_page_for_supervisors(session, browser_as):
-    for old in get_settings().audit_checkpoint_dir.glob(checkpoints.PATTERN):
-        old.unlink()
+def test_9_12_checkpoint_page_for_supervisors(session, browser_as, own_checkpoint_dir):
     client = browser_as(Role.supervisor)
     assert "尚无签名检查点" in client.get("/audit/checkpoints").text
     checkpoints.write(session)
