@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import select, text
 
 from onewindow.common import audit, checkpoints
 from onewindow.common.models import AuditRecord
@@ -18,18 +18,14 @@ from onewindow.config import get_settings
 from tests.common.test_audit import _drop_guards, _write
 
 
-@pytest.fixture(autouse=True)
-def _no_checkpoints_left():
-    """Checkpoints written here sign heads that roll back with the test; left behind, they would fail every
-    later verification on this worker."""
-    yield
-    for left in get_settings().audit_checkpoint_dir.glob(checkpoints.PATTERN):
-        left.unlink()
-
-
-def _base(session) -> int:
-    """The chain's length before the test writes: other tests on this worker's database may have committed records."""
-    return session.scalar(select(func.max(AuditRecord.seq))) or 0
+@pytest.fixture
+def own_checkpoint_dir(tmp_path, monkeypatch):
+    """The configured checkpoint directory, for this test only (later tests' chains start afresh)."""
+    monkeypatch.setenv("ONEWINDOW_AUDIT_CHECKPOINT_DIR", str(tmp_path / "configured"))
+    get_settings.cache_clear()
+    yield get_settings().audit_checkpoint_dir
+    monkeypatch.undo()
+    get_settings.cache_clear()
 
 
 def _recompute_from(session, seq: int) -> None:
@@ -46,8 +42,13 @@ def _recompute_from(session, seq: int) -> None:
     session.expire_all()
 
 
+def _head(session) -> int:
+    """Records other tests committed for real may precede ours: positions are relative to this."""
+    return session.scalar(text("SELECT seq FROM audit_head WHERE id = 1"))
+
+
 def test_9_12_rewritten_chain_is_reported(session, tmp_path):
-    base = _base(session)
+    base = _head(session)
     _write(session, 5)
     point = checkpoints.write(session, target=tmp_path)
     assert point.seq == base + 5 and (tmp_path / point.file).exists()
@@ -61,20 +62,21 @@ def test_9_12_rewritten_chain_is_reported(session, tmp_path):
 
 
 def test_9_12_truncated_chain_is_reported(session, tmp_path):
-    base = _base(session)
+    base = _head(session)
     _write(session, 4)
     checkpoints.write(session, target=tmp_path)
     _write(session, 2)
     assert checkpoints.write(session, target=tmp_path).seq == base + 6
     _drop_guards(session)
-    session.execute(text("DELETE FROM audit_records WHERE seq > :s"), {"s": base + 3})
-    head = session.scalar(text("SELECT hash FROM audit_records WHERE seq = :s"), {"s": base + 3})
-    session.execute(text("UPDATE audit_head SET seq = :s, hash = :h WHERE id = 1"), {"s": base + 3, "h": head})
+    keep = base + 3
+    session.execute(text("DELETE FROM audit_records WHERE seq > :s"), {"s": keep})
+    head = session.scalar(text("SELECT hash FROM audit_records WHERE seq = :s"), {"s": keep})
+    session.execute(text("UPDATE audit_head SET seq = :s, hash = :h WHERE id = 1"), {"s": keep, "h": head})
     session.expire_all()
     assert audit.verify(session).ok
     result = checkpoints.verify(session, source=tmp_path)
     assert not result.ok and "截断" in result.reason
-    assert f"第{base + 4}条" in result.reason and f"第{base + 3}条" in result.reason
+    assert f"第{base + 4}条" in result.reason and f"第{keep}条" in result.reason
 
 
 def test_9_12_forged_or_foreign_checkpoints_do_not_count(session, tmp_path, monkeypatch):
@@ -95,14 +97,12 @@ def test_9_12_forged_or_foreign_checkpoints_do_not_count(session, tmp_path, monk
     assert not result.ok and "签名无效" in result.reason
 
 
-def test_9_12_job_signs_only_new_heads_and_never_a_broken_chain(session):
+def test_9_12_job_signs_only_new_heads_and_never_a_broken_chain(session, own_checkpoint_dir):
     from onewindow.common.domain import DOMAIN
 
     job = next(j for j in DOMAIN.jobs if j.name == "common.audit_checkpoint")
-    folder = get_settings().audit_checkpoint_dir
-    for old in folder.glob(checkpoints.PATTERN):
-        old.unlink()
-    base = _base(session)
+    folder = own_checkpoint_dir
+    base = _head(session)
     _write(session, 2)
     assert f"第{base + 2}条" in job.run(session, None)
     assert len(list(folder.glob(checkpoints.PATTERN))) == 1
@@ -114,9 +114,7 @@ def test_9_12_job_signs_only_new_heads_and_never_a_broken_chain(session):
         job.run(session, None)
 
 
-def test_9_12_checkpoint_page_for_supervisors(session, browser_as):
-    for old in get_settings().audit_checkpoint_dir.glob(checkpoints.PATTERN):
-        old.unlink()
+def test_9_12_checkpoint_page_for_supervisors(session, browser_as, own_checkpoint_dir):
     client = browser_as(Role.supervisor)
     assert "尚无签名检查点" in client.get("/audit/checkpoints").text
     checkpoints.write(session)

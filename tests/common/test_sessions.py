@@ -7,7 +7,7 @@ import time
 from datetime import timedelta
 
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from onewindow.common import login
 from onewindow.common import service as accounts
@@ -126,6 +126,13 @@ def test_9_11_lockout_ends_after_the_window(session, user_factory):
     for row in session.scalars(select(LoginFailure)):
         row.at -= timedelta(minutes=get_settings().login_lock_minutes + 1)
     assert login.sign_in(session, username=user.username, password=PASSWORD, address="10.0.0.2").user.id == user.id
+    assert session.scalar(select(func.count()).select_from(LoginFailure)) == 0  # success clears the name
+    # The hourly job forgets rows past the window; recent ones stay counted.
+    for name in ("old_guess", "new_guess"):
+        login.sign_in(session, username=name, password="Wrong2026pass", address="10.0.0.3")
+    session.scalars(select(LoginFailure).where(LoginFailure.username == "old_guess")).one().at -= timedelta(days=1)
+    assert login.purge_failures(session) == 1
+    assert session.scalars(select(LoginFailure.username)).all() == ["new_guess"]
 
 
 def test_9_11_wrong_password_costs_the_same_for_missing_accounts(session, user_factory):

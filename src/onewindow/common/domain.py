@@ -22,8 +22,15 @@ def _checkpoint(session: Session, registry: Registry) -> str:
     return checkpoints.job(session, registry)
 
 
+def _purge_login_failures(session: Session, registry: Registry) -> str:
+    from onewindow.common import login
+
+    return f"清理过期的登录失败记录 {login.purge_failures(session)} 条"
+
+
 DOMAIN = Domain(
     package="common", label="公共", models="models", api=("api",), pages=("pages",), commands="commands",
     jobs=(PeriodicJob("common.outbox", timedelta(minutes=1), _deliver, "发送待发通知"),
-          PeriodicJob("common.audit_checkpoint", timedelta(hours=1), _checkpoint, "签名审计链检查点（SM2）")),
+          PeriodicJob("common.audit_checkpoint", timedelta(hours=1), _checkpoint, "签名审计链检查点（SM2）"),
+          PeriodicJob("common.login_failures", timedelta(hours=1), _purge_login_failures, "清理过期的登录失败记录")),
 )

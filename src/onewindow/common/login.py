@@ -95,3 +95,9 @@ def revoke_sessions(session: Session, *, user_id: int, actor: Principal, reason:
 
 def token_expiry(issued_at):
     return issued_at + timedelta(hours=get_settings().token_ttl_hours)
+
+
+def purge_failures(session: Session) -> int:
+    """Forget failures older than the window (they no longer count); a periodic job calls this."""
+    before = utcnow() - timedelta(minutes=get_settings().login_lock_minutes)
+    return session.execute(delete(LoginFailure).where(LoginFailure.at <= before)).rowcount

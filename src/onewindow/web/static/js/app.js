@@ -26,3 +26,12 @@ document.addEventListener("click", function (evt) {
     window.history.back();
   }
 });
+
+// The bundle designer re-plans when an item's checkbox in #selected changes (was an hx-trigger filter,
+// which htmx evaluates with eval).
+document.addEventListener("change", function (evt) {
+  var form = evt.target.closest && evt.target.closest("#designer-form");
+  if (form && evt.target.matches("#selected input")) {
+    htmx.trigger(form, "designer-change");
+  }
+});
