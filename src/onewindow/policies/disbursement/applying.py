@@ -9,10 +9,11 @@ approving department see them on the form like any other field. They are filled 
 locked like data prefilled from the registries.
 
 Settling: when a case for an award application completes with its task approved, the award goes into
-the ledger (source "application", the case code). The case machinery does not know about awards, so
-two entry points are offered: ``record_case_award`` for the completion path to call in its own
-transaction, and ``settle_completed_applications`` — idempotent, guarded by a lease — for the
-periodic sweep, which catches every completed case whichever way it completed.
+the ledger (source "application", the case code). The case machinery does not know about awards: it
+writes a "case.completed" domain event, and ``on_case_completed`` — registered in policies' domain as
+the handler "policies.settle_award" — settles the award after the commit, exactly once per case
+(common.events). ``settle_completed_applications`` runs that handler on the events still pending (the
+CLI and the periodic job; a crash or a failed run is retried there). No case rows are polled.
 """
 
 from __future__ import annotations
@@ -26,9 +27,10 @@ from sqlalchemy.orm import Session
 from onewindow.cases import service as cases
 from onewindow.cases.applying import _check_authorisation as check_authorisation
 from onewindow.cases.models import Application, Case
-from onewindow.common import audit, lease, outbox
+from onewindow.common import audit, events, lease, outbox
 from onewindow.common import time as beijing
 from onewindow.common.errors import Conflict, Forbidden, ValidationFailed
+from onewindow.common.registry import EventHandler
 from onewindow.common.roles import Role
 from onewindow.common.security import SYSTEM, Principal
 from onewindow.db import utcnow
@@ -208,10 +210,15 @@ def record_case_award(session: Session, *, case: Case, actor: Principal = SYSTEM
     Idempotent: a case already settled records nothing more. A case that completed without approving
     the award's task (不予许可) is marked settled with nothing paid. If the same award reached the ledger
     another way meanwhile, that stage is skipped and the skip is audited — the ledger key decides."""
+    return _settle(session, case=case, actor=actor) or []
+
+
+def _settle(session: Session, *, case: Case, actor: Principal) -> list[AwardLedger] | None:
+    """The ledger rows written; None when there was nothing to settle (not an award, or settled)."""
     app = case.application
     award = award_of(app)
     if award is None or case.status != "completed" or award.get("settled_at"):
-        return []
+        return None
     task = next((t for t in case.tasks if t.item_code == app.target_code), None)
     written: list[AwardLedger] = []
     skipped: list[str] = []
@@ -257,26 +264,26 @@ def _tell(session: Session, app: Application, award: dict, amount: int, code: st
                   link=f"/my/applications/{app.id}", dedupe_key=f"policy:granted:{code}")
 
 
+def on_case_completed(session: Session, event) -> bool:
+    """The "case.completed" handler: settle the case's award if it is one. True when it settled one."""
+    case = cases.get_case(session, actor=SYSTEM, code=event.entity_id, for_update=True)
+    return _settle(session, case=case, actor=SYSTEM) is not None
+
+
+SETTLE_HANDLER = EventHandler("case.completed", "policies.settle_award", on_case_completed)
+
+
 def settle_completed_applications(session: Session, *, actor: Principal = SYSTEM, holder: str | None = None,
                                   limit: int = 500) -> int | None:
-    """Periodic: settle every completed award case not yet settled. Returns how many cases were settled,
-    or None when another process holds the lease."""
+    """Settle the completed cases whose "case.completed" event this handler has not handled yet (the
+    after-commit run failed, the process stopped, or the change was not made through a request).
+    Returns how many cases were settled, or None when another process holds the lease."""
     holder = holder or lease.default_holder()
     if not lease.acquire(session, name=SETTLE_LEASE, holder=holder, ttl=SETTLE_TTL):
         return None
-    award = Application.plan[("award", "item_code")].as_string()
-    unsettled = Application.plan[("award", "settled_at")].as_string()
-    apply_codes = select(AwardItem.apply_item_code).where(AwardItem.apply_item_code.is_not(None)).distinct()
-    stmt = (select(Case).join(Application, Application.id == Case.application_id)
-            .where(Case.status == "completed", Application.target_code.in_(apply_codes), award.is_not(None),
-                   unsettled.is_(None))
-            .order_by(Case.id).limit(limit))
-    count = 0
-    for case in session.scalars(stmt).all():
-        record_case_award(session, case=case, actor=actor)
-        count += 1
+    report = events.dispatch(session, [SETTLE_HANDLER], only=SETTLE_HANDLER.name, limit=limit)
     lease.release(session, name=SETTLE_LEASE, holder=holder)
-    return count
+    return sum(1 for settled in report.results if settled)
 
 
 def applications_for(session: Session, *, actor: Principal, enterprise_id: int) -> list[Application]:
