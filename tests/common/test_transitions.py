@@ -103,8 +103,8 @@ def test_issue10_a_rollback_takes_the_audit_record_and_the_event_with_the_move(s
 def test_issue10_labels_come_from_the_declared_states():
     assert DoorStatus.labels() == {"closed": "已关闭", "open": "已打开", "locked": "已上锁"}
     assert DoorStatus("open").label == "已打开" and DoorStatus.open == "open"
-    assert cases.STATUS_LABELS is not None and cases.STATUS_LABELS == TASK.labels
-    assert cases.STATUS_LABELS["in_review"] == "审查中" and CHECK_LABELS == VERIFICATION.labels
+    assert cases.STATUS_LABELS is not None and TASK.labels == cases.STATUS_LABELS
+    assert cases.STATUS_LABELS["in_review"] == "审查中" and VERIFICATION.labels == CHECK_LABELS
     assert disbursement.STATUS_LABELS == disbursement.BATCH.labels == {
         "draft": "待审核", "approved": "已审核", "paid": "已支付", "cancelled": "已作废"}
     for machine in (TASK, VERIFICATION, disbursement.BATCH):  # every move names declared states
