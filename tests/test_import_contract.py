@@ -105,8 +105,6 @@ licences/pages.py onewindow.sharing.models
 licences/service.py onewindow.catalog.models
 licences/service.py onewindow.sharing.models
 policies/access.py onewindow.sharing.models
-policies/disbursement/applying.py onewindow.cases.applying
-policies/disbursement/applying.py onewindow.cases.models
 policies/disbursement/applying.py onewindow.sharing.models
 policies/disbursement/core.py onewindow.sharing.models
 policies/library/core.py onewindow.catalog.models
