@@ -97,16 +97,8 @@ def test_issue10_every_package_is_in_a_layer():
     assert packages <= set(RANK), f"packages missing from LAYERS: {sorted(packages - set(RANK))}"
 
 
-# Breaches still being removed, as "file importing-module" lines: policies' applying reaches into cases'
-# authorisation check and rows; the helper adding cases' public calls for them (#10.4) removes these.
-KNOWN = {
-    "policies/disbursement/applying.py onewindow.cases.applying",
-    "policies/disbursement/applying.py onewindow.cases.models",
-}
-
-
 def test_issue10_imports_keep_to_public_faces_and_point_down():
-    found = [b for b in breaches() if f"{b.split(':')[0]} {b.split(' imports ')[1].split()[0].rpartition('.')[0]}" not in KNOWN]
+    found = breaches()
     assert not found, "import contract breached:\n" + "\n".join(found)
 
 

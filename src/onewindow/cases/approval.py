@@ -1,8 +1,9 @@
 """Parallel approval (并联审批): one task per item in its department, each moving on its own.
 
-Every transition is one function that locks the case row, checks the task's current state (and the
-version the approver saw), writes the new state with its timestamp, a timeline event and an audit
-record — all in the caller's transaction. The case completes, and every result is issued together,
+Every transition is one function that locks the case row and moves the task through the one
+transition mechanism (states and moves in :mod:`.states`): the current state and the version the
+approver saw are checked, the new state is written with its timestamp, the audit record and the
+domain event, plus a timeline entry — all in the caller's transaction. The case completes, and every result is issued together,
 when the last task is decided.
 """
 
@@ -19,7 +20,8 @@ from onewindow.cases.access import event, get_application, get_task, lock_case
 from onewindow.cases.applying import add_upload
 from onewindow.cases.models import Case, ClockSuspension, Task, Verification
 from onewindow.cases.results import SYSTEM_ASSIGNED, check_result
-from onewindow.common import audit, outbox
+from onewindow.cases.states import CASE, DECIDED, OPEN, TASK, VERIFICATION
+from onewindow.common import outbox
 from onewindow.common import time as beijing
 from onewindow.common.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from onewindow.common.roles import Role
@@ -28,10 +30,8 @@ from onewindow.db import utcnow
 from onewindow.licences import service as licences
 from onewindow.sharing import service as sharing
 
-OPEN = ("pending", "in_review", "supplement", "suspended")
-DECIDED = ("approved", "refused", "cancelled")
-STATUS_LABELS = {"waiting": "等待前置事项", "pending": "待审查", "in_review": "审查中", "supplement": "补正中",
-                 "suspended": "特别程序", "approved": "准予许可", "refused": "不予许可", "cancelled": "已终止"}
+STATUS_LABELS = TASK.labels
+__all__ = ["DECIDED", "OPEN", "STATUS_LABELS"]  # re-exported from .states for the pages and API
 PROCEDURES = ("听证", "检验检测", "专家评审", "现场勘验", "鉴定", "公示")
 
 
@@ -62,7 +62,7 @@ def activate_ready(session: Session, *, case: Case, actor: Principal, today: dat
     started = []
     for task in case.tasks:
         if task.status == "waiting" and set(task.depends_on) <= approved:
-            task.status, task.activated_at, task.started_on = "pending", utcnow(), today
+            TASK.move(session, task, "route", actor=actor, values={"started_on": today})
             refresh_deadline(task, cal, today)
             started.append(task)
             event(session, app=case.application, actor=actor, task=task, action="route",
@@ -77,31 +77,22 @@ def _dept(task: Task) -> str:
                  if i["code"] == task.item_code), "承办部门")
 
 
-def _begin(session: Session, *, actor: Principal, task_id: int, allowed: tuple[str, ...],
+def _begin(session: Session, *, actor: Principal, task_id: int, move: str,
            version: int | None) -> tuple[Task, Case]:
-    """Load the task for its department's approver, lock the case, and check the state it is in."""
+    """Load the task for its department's approver, lock the case, and check the move can be made."""
     actor.require(Role.approver)
     task = get_task(session, actor=actor, task_id=task_id)
     if task.department_id != actor.department_id:
         raise Forbidden("只能办理本部门的任务")
     case = lock_case(session, task.case_id)
-    if version is not None and version != task.version:
-        raise Conflict("任务已被他人处理，请刷新后查看最新状态")
-    if task.status not in allowed:
-        raise Conflict(f"任务当前为「{STATUS_LABELS[task.status]}」，不能执行此操作")
+    TASK.check(task, move, version=version)
     return task, case
 
 
-def _log(session: Session, actor: Principal, task: Task, action: str, before: str, **after) -> None:
-    audit.record(session, actor=actor, action=f"task.{action}", entity_type="task", entity_id=task.id,
-                 before={"status": before}, after={"status": task.status, **after})
-
-
 def start_review(session: Session, *, actor: Principal, task_id: int, version: int | None = None) -> Task:
-    task, case = _begin(session, actor=actor, task_id=task_id, allowed=("pending",), version=version)
-    task.status, task.review_started_at, task.assignee_id = "in_review", utcnow(), actor.user_id
+    task, case = _begin(session, actor=actor, task_id=task_id, move="review", version=version)
+    TASK.move(session, task, "review", actor=actor, version=version, values={"assignee_id": actor.user_id})
     event(session, app=case.application, actor=actor, task=task, action="review", message=f"{_dept(task)}开始审查")
-    _log(session, actor, task, "review", "pending")
     return task
 
 
@@ -129,13 +120,13 @@ def request_supplement(session: Session, *, actor: Principal, task_id: int, text
     """补正: the clock stops until the applicant supplements online."""
     if not (text or "").strip():
         raise ValidationFailed.one("请写明需要补正的全部内容", field="text")
-    task, case = _begin(session, actor=actor, task_id=task_id, allowed=("pending", "in_review"), version=version)
-    before = task.status
-    task.status, task.supplement_request = "supplement", text.strip()[:4000]
+    task, case = _begin(session, actor=actor, task_id=task_id, move="supplement_request", version=version)
+    request = text.strip()[:4000]
+    TASK.move(session, task, "supplement_request", actor=actor, version=version,
+              values={"supplement_request": request}, after={"text": request})
     _stop_clock(session, task, "supplement", task.supplement_request, None)
     event(session, app=case.application, actor=actor, task=task, action="supplement_request",
           message=f"{_dept(task)}要求补正（暂停计时）：{task.supplement_request}")
-    _log(session, actor, task, "supplement_request", before, text=task.supplement_request)
     if case.application.applicant_id:
         outbox.notify(session, recipient_id=case.application.applicant_id,
                       subject=f"「{task.item_name}」需要补正", body=task.supplement_request,
@@ -164,12 +155,11 @@ def supplement(session: Session, *, actor: Principal, task_id: int, message: str
                 old.superseded = True
         add_upload(session, actor=actor, app=app, material_code=code, filename=name, content=content,
                    content_type=ctype, task_id=task.id)
-    task.status = "in_review"
+    TASK.move(session, task, "supplement", actor=actor, after={"files": [n for _, n, _, _ in files]})
     _restart_clock(session, task, case)
     names = "、".join(n for _, n, _, _ in files)
     event(session, app=app, actor=actor, task=task, action="supplement",
           message=f"申请人已补正（恢复计时）：{(message or '').strip()[:500]}" + (f"；材料：{names}" if names else ""))
-    _log(session, actor, task, "supplement", "supplement", files=[n for _, n, _, _ in files])
     outbox.notify(session, department_id=task.department_id, subject=f"申请人已补正：{task.item_name}",
                   body=f"办件 {case.code}", link=f"/tasks/{task.id}")
     return task
@@ -182,35 +172,32 @@ def suspend(session: Session, *, actor: Principal, task_id: int, procedure: str,
         raise ValidationFailed.one(f"特别程序须为：{'、'.join(PROCEDURES)}", field="procedure")
     if not (reason or "").strip():
         raise ValidationFailed.one("请写明启动特别程序的理由", field="reason")
-    task, case = _begin(session, actor=actor, task_id=task_id, allowed=("pending", "in_review"), version=version)
-    before = task.status
-    task.status = "suspended"
+    task, case = _begin(session, actor=actor, task_id=task_id, move="suspend", version=version)
+    TASK.move(session, task, "suspend", actor=actor, version=version, after={"procedure": procedure})
     _stop_clock(session, task, "special_procedure", reason.strip()[:2000], procedure)
     event(session, app=case.application, actor=actor, task=task, action="suspend",
           message=f"{_dept(task)}启动特别程序「{procedure}」（暂停计时）：{reason.strip()[:500]}")
-    _log(session, actor, task, "suspend", before, procedure=procedure)
     return task
 
 
 def resume(session: Session, *, actor: Principal, task_id: int, version: int | None = None) -> Task:
-    task, case = _begin(session, actor=actor, task_id=task_id, allowed=("suspended",), version=version)
-    task.status = "in_review"
+    task, case = _begin(session, actor=actor, task_id=task_id, move="resume", version=version)
+    TASK.move(session, task, "resume", actor=actor, version=version)
     _restart_clock(session, task, case)
     event(session, app=case.application, actor=actor, task=task, action="resume",
           message=f"{_dept(task)}特别程序结束，恢复计时")
-    _log(session, actor, task, "resume", "suspended")
     return task
 
 
 def approve(session: Session, *, actor: Principal, task_id: int, result_data: dict | None = None,
             version: int | None = None) -> Task:
-    task, case = _begin(session, actor=actor, task_id=task_id, allowed=("in_review",), version=version)
+    task, case = _begin(session, actor=actor, task_id=task_id, move="approve", version=version)
     # Blank fields are not results: they must not hide what an earlier step decided (the USCC).
     data = {str(k)[:48]: str(v).strip()[:500] for k, v in (result_data or {}).items() if str(v or "").strip()}
     data = _checked_result(case, task, data)
-    task.status, task.decided_at, task.result_data = "approved", utcnow(), data
+    TASK.move(session, task, "approve", actor=actor, version=version, values={"result_data": data},
+              after={"result": data})
     event(session, app=case.application, actor=actor, task=task, action="approve", message=f"{_dept(task)}准予许可")
-    _log(session, actor, task, "approve", "in_review", result=data)
     _register_if_established(session, case=case, task=task, actor=actor)
     _after_decision(session, case=case, actor=actor)
     return task
@@ -281,25 +268,22 @@ def refuse(session: Session, *, actor: Principal, task_id: int, reason: str, ver
     """不予许可: items that depend on it, directly or not, are cancelled and the applicant told why."""
     if not (reason or "").strip():
         raise ValidationFailed.one("不予许可须写明理由和依据", field="reason")
-    task, case = _begin(session, actor=actor, task_id=task_id, allowed=("pending", "in_review"), version=version)
-    before = task.status
-    task.status, task.decided_at, task.reason = "refused", utcnow(), reason.strip()[:4000]
+    task, case = _begin(session, actor=actor, task_id=task_id, move="refuse", version=version)
+    why = reason.strip()[:4000]
+    TASK.move(session, task, "refuse", actor=actor, version=version, values={"reason": why}, after={"reason": why})
     event(session, app=case.application, actor=actor, task=task, action="refuse",
           message=f"{_dept(task)}不予许可：{task.reason}")
-    _log(session, actor, task, "refuse", before, reason=task.reason)
     stopped = {task.item_code}
     changed = True
     while changed:
         changed = False
         for t in case.tasks:
             if t.status not in DECIDED and stopped & set(t.depends_on):
-                prior = t.status
-                t.status, t.decided_at = "cancelled", utcnow()
-                t.reason = f"前置事项「{task.item_name}」不予许可（{task.reason}），本事项终止办理"
+                why = f"前置事项「{task.item_name}」不予许可（{task.reason}），本事项终止办理"
+                TASK.move(session, t, "cancel", actor=actor, values={"reason": why}, after={"reason": why})
                 stopped.add(t.item_code)
                 changed = True
                 event(session, app=case.application, actor=actor, task=t, action="cancel", message=t.reason)
-                _log(session, actor, t, "cancel", prior, reason=t.reason)
     if case.application.applicant_id:
         outbox.notify(session, recipient_id=case.application.applicant_id,
                       subject=f"「{task.item_name}」不予许可", link=f"/my/applications/{case.application_id}",
@@ -321,14 +305,14 @@ def complete(session: Session, *, case: Case, actor: Principal) -> None:
     if case.status != "running":
         raise Conflict("办件已办结")
     now = utcnow()
-    case.status, case.completed_at = "completed", now
     issued = issue_results(session, case=case, actor=actor)
-    case.issued_at = now
     approved = [t for t in case.tasks if t.status == "approved"]
     summary = f"准予 {len(approved)} 项，不予/终止 {len(case.tasks) - len(approved)} 项，生成电子证照 {len(issued)} 份"
+    # The "case.completed" event: other domains act on it after the commit (an award settles).
+    CASE.move(session, case, "complete", actor=actor, values={"completed_at": now, "issued_at": now},
+              after={"licences": [lic.code for lic in issued], "summary": summary},
+              payload={"application_id": case.application_id, "licences": [lic.code for lic in issued]})
     event(session, app=case.application, actor=actor, action="complete", message=f"办结：{summary}")
-    audit.record(session, actor=actor, action="case.complete", entity_type="case", entity_id=case.code,
-                 after={"licences": [lic.code for lic in issued], "summary": summary})
     if case.application.applicant_id:
         where = "邮寄送达" if case.delivery_method == "mail" else "综合窗口统一领取，电子证照已存入证照夹"
         outbox.notify(session, recipient_id=case.application.applicant_id,
@@ -372,9 +356,10 @@ def issue_results(session: Session, *, case: Case, actor: Principal) -> list:
         if task.commitment:
             for v in session.query(Verification).filter(Verification.task_id == task.id):
                 v.licence_id = lic.id
-    for v in session.query(Verification).filter(Verification.case_id == case.id, Verification.status == "waiting"):
+    for v in session.query(Verification).filter(Verification.case_id == case.id,
+                                                Verification.status == "waiting").all():
         task = next(t for t in case.tasks if t.id == v.task_id)
-        v.status = "due" if task.status == "approved" else "closed"
+        VERIFICATION.move(session, v, "open" if task.status == "approved" else "close", actor=actor)
     return issued
 
 

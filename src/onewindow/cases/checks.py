@@ -1,6 +1,6 @@
 """Post-checks of 告知承诺 approvals (事中事后核查).
 
-due → passed; or due → rectifying (failed, ordered to rectify by a deadline) → rectified, or →
+States and moves are declared in :mod:`.states` (VERIFICATION). due → passed; or due → rectifying (failed, ordered to rectify by a deadline) → rectified, or →
 revoked: the licence is revoked (verification then says so) and a 严重 credit record is written
 against the holder, which also bars the commitment route until the credit is repaired.
 """
@@ -14,9 +14,10 @@ from sqlalchemy.orm import Session
 
 from onewindow.cases.access import event
 from onewindow.cases.models import Case, Task, Verification
-from onewindow.common import audit, outbox
+from onewindow.cases.states import VERIFICATION
+from onewindow.common import outbox
 from onewindow.common import time as beijing
-from onewindow.common.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from onewindow.common.errors import Forbidden, NotFound, ValidationFailed
 from onewindow.common.roles import Role
 from onewindow.common.security import Principal
 from onewindow.db import utcnow
@@ -24,8 +25,7 @@ from onewindow.licences import service as licences
 from onewindow.sharing import service as sharing
 
 CHECKERS = (Role.approver, Role.inspector)
-STATUS_LABELS = {"waiting": "待办结", "due": "待核查", "passed": "核查通过", "rectifying": "责令整改",
-                 "rectified": "整改完成", "revoked": "已撤销许可", "closed": "无需核查"}
+STATUS_LABELS = VERIFICATION.labels
 
 
 def due_list(*, actor: Principal, status: str | None = None) -> Select:
@@ -56,14 +56,11 @@ def get_verification(session: Session, *, actor: Principal, verification_id: int
     return v
 
 
-def _begin(session: Session, actor: Principal, verification_id: int, allowed: tuple[str, ...],
+def _begin(session: Session, actor: Principal, verification_id: int, move: str,
            version: int | None) -> Verification:
     actor.require(*CHECKERS)
     v = get_verification(session, actor=actor, verification_id=verification_id, for_update=True)
-    if version is not None and version != v.version:
-        raise Conflict("核查记录已被他人处理，请刷新")
-    if v.status not in allowed:
-        raise Conflict(f"核查当前为「{STATUS_LABELS[v.status]}」，不能执行此操作")
+    VERIFICATION.check(v, move, version=version)
     return v
 
 
@@ -72,26 +69,26 @@ def record_result(session: Session, *, actor: Principal, verification_id: int, p
                   today: date | None = None) -> Verification:
     if not (result or "").strip():
         raise ValidationFailed.one("请填写核查情况", field="result")
-    v = _begin(session, actor, verification_id, ("due",), version)
+    v = _begin(session, actor, verification_id, "pass" if passed else "fail", version)
     today = today or beijing.local_date(utcnow())
-    v.result, v.checked_at, v.checked_by_id = result.strip()[:4000], utcnow(), actor.user_id
+    text = result.strip()[:4000]
+    if not passed and (rectification_due_on is None or rectification_due_on <= today):
+        raise ValidationFailed.one("核查不通过须责令限期整改（晚于今天的日期）", field="rectification_due_on")
+    values = {"result": text, "checked_at": utcnow(), "checked_by_id": actor.user_id}
+    if not passed:
+        values["rectification_due_on"] = rectification_due_on
+    VERIFICATION.move(session, v, "pass" if passed else "fail", actor=actor, version=version, values=values,
+                      after={"result": text, "rectification_due_on": str(rectification_due_on or "")})
     case, task = session.get(Case, v.case_id), session.get(Task, v.task_id)
     if passed:
-        v.status, v.closed_at = "passed", utcnow()
         message = f"告知承诺核查通过：{v.result}"
     else:
-        if rectification_due_on is None or rectification_due_on <= today:
-            raise ValidationFailed.one("核查不通过须责令限期整改（晚于今天的日期）", field="rectification_due_on")
-        v.status, v.rectification_due_on = "rectifying", rectification_due_on
         message = f"告知承诺核查不通过，责令于 {rectification_due_on} 前整改：{v.result}"
         if case.application.applicant_id:
             outbox.notify(session, recipient_id=case.application.applicant_id,
                           subject=f"「{task.item_name}」承诺核查不通过，请限期整改", body=message,
                           link=f"/my/applications/{case.application_id}")
     event(session, app=case.application, actor=actor, task=task, action="verify", message=message)
-    audit.record(session, actor=actor, action="verification.result", entity_type="verification", entity_id=v.id,
-                 before={"status": "due"}, after={"status": v.status, "result": v.result,
-                                                   "rectification_due_on": str(rectification_due_on or "")})
     return v
 
 
@@ -100,26 +97,26 @@ def record_rectification(session: Session, *, actor: Principal, verification_id:
     """Rectified closes the check; not rectified revokes the approval."""
     if not (result or "").strip():
         raise ValidationFailed.one("请填写整改核查情况", field="result")
-    v = _begin(session, actor, verification_id, ("rectifying",), version)
+    v = _begin(session, actor, verification_id, "rectified" if rectified else "revoke", version)
     if rectified:
-        v.status, v.rectified_at, v.closed_at = "rectified", utcnow(), utcnow()
-        v.result = f"{v.result}\n整改复查：{result.strip()[:2000]}"
+        now = utcnow()
+        VERIFICATION.move(session, v, "rectified", actor=actor, version=version, values={
+            "closed_at": now, "rectified_at": now, "result": f"{v.result}\n整改复查：{result.strip()[:2000]}"})
         case, task = session.get(Case, v.case_id), session.get(Task, v.task_id)
         event(session, app=case.application, actor=actor, task=task, action="rectified",
               message=f"整改完成：{result.strip()[:500]}")
-        audit.record(session, actor=actor, action="verification.rectified", entity_type="verification",
-                     entity_id=v.id, before={"status": "rectifying"}, after={"status": "rectified"})
         return v
-    return revoke_approval(session, actor=actor, verification=v, reason=result.strip()[:2000])
+    return revoke_approval(session, actor=actor, verification=v, reason=result.strip()[:2000], version=version)
 
 
-def revoke_approval(session: Session, *, actor: Principal, verification: Verification, reason: str) -> Verification:
+def revoke_approval(session: Session, *, actor: Principal, verification: Verification, reason: str,
+                    version: int | None = None) -> Verification:
     """承诺不实且逾期未整改: revoke the licence, record 严重 credit against the holder."""
     v = verification
+    VERIFICATION.move(session, v, "revoke", actor=actor, version=version, after={"reason": reason},
+                      values={"result": f"{v.result or ''}\n撤销：{reason}".strip()})
     case, task = session.get(Case, v.case_id), session.get(Task, v.task_id)
     app = case.application
-    v.status, v.closed_at = "revoked", utcnow()
-    v.result = f"{v.result or ''}\n撤销：{reason}".strip()
     full = f"告知承诺不实，逾期未整改，撤销「{task.item_name}」许可：{reason}"
     holder = (app.subject_kind, app.subject_key, app.subject_name)
     if v.licence_id is not None:
@@ -130,8 +127,6 @@ def revoke_approval(session: Session, *, actor: Principal, verification: Verific
                           subject_name=holder[2], severity="严重", reason=full,
                           source="告知承诺事中事后核查", reference=case.code)
     event(session, app=app, actor=actor, task=task, action="revoke", message=full)
-    audit.record(session, actor=actor, action="verification.revoke", entity_type="verification", entity_id=v.id,
-                 before={"status": "rectifying"}, after={"status": "revoked", "reason": reason})
     if app.applicant_id:
         outbox.notify(session, recipient_id=app.applicant_id, subject=f"「{task.item_name}」许可已撤销", body=full,
                       link=f"/my/applications/{app.id}")

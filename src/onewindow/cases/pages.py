@@ -15,6 +15,7 @@ from onewindow.cases import service
 from onewindow.cases.applying import open_pending_codes
 from onewindow.cases.approval import STATUS_LABELS
 from onewindow.cases.models import Upload
+from onewindow.cases.states import ApplicationStatus, CaseStatus
 from onewindow.cases.window import MODES
 from onewindow.catalog import service as catalog
 from onewindow.common import outbox
@@ -28,9 +29,8 @@ from onewindow.licences import service as licences
 from onewindow.sharing import service as sharing
 
 router = APIRouter()
-APP_STATUS = {"draft": "草稿", "submitted": "待受理", "returned": "退回补齐（一次性告知）", "accepted": "已受理",
-              "refused": "不予受理"}
-CASE_STATUS = {"running": "办理中", "completed": "已办结"}
+APP_STATUS = ApplicationStatus.labels()
+CASE_STATUS = CaseStatus.labels()
 MATERIAL_STATUS = {"licence": "电子证照免提交", "shared": "共享数据免提交", "bundle": "本件前置事项办结后自动取得",
                    "handed_over": "已由前置事项办结产生并流转", "uploaded": "已上传", "missing": "待上传"}
 LABELS = {"app_status": APP_STATUS, "case_status": CASE_STATUS, "task_status": STATUS_LABELS, "sla": SLA_LABELS,

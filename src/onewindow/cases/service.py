@@ -3,6 +3,7 @@ after each stage: applying, window (acceptance and delivery), approval, checks (
 sweep (time limits), queries (lists, timelines, masked data)."""
 
 from onewindow.cases.access import get_application, get_case, get_task
+from onewindow.cases.annotations import add_system_fields, annotate, check_authorisation, find_applications
 from onewindow.cases.applying import (
     list_applications,
     material_states,
@@ -59,6 +60,7 @@ def received_earlier(session, *, case, received_on) -> None:
 SWEEP_ROLES = (Role.admin, Role.supervisor)
 
 __all__ = [
+    "add_system_fields", "annotate", "check_authorisation", "find_applications",
     "MODES", "PROCEDURES", "SWEEP_ROLES", "WINDOW_ROLES", "STATUS_LABELS", "SweepReport", "accept", "approve", "case_list", "due_list",
     "get_application", "get_case", "get_task", "get_verification", "list_applications", "masked_subject",
     "material_states", "queue", "received_earlier", "record_delivery", "record_rectification", "record_result", "refuse",

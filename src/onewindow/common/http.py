@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
+from onewindow.common import events
 from onewindow.common import service as accounts
 from onewindow.common.errors import Forbidden, Unauthenticated
 from onewindow.common.security import Principal
@@ -20,11 +21,19 @@ CSRF_FIELD = "csrf_token"
 
 
 def _session(request: Request) -> Iterator[Session]:
-    """One transaction per request, committed before the response is sent (scope="function")."""
-    with session_scope(factory=request.app.state.session_factory) as session:
-        if request.method not in SAFE_METHODS:
-            for_writing(session)
-        yield session
+    """One transaction per request, committed before the response is sent (scope="function"); then the
+    handlers of the domain events it wrote run (a case completed → its award settles)."""
+    factory, session = request.app.state.session_factory, None
+    try:
+        with session_scope(factory=factory) as session:
+            if request.method not in SAFE_METHODS:
+                for_writing(session)
+            yield session
+    except BaseException:
+        if session is not None:
+            events.discard_written(session)
+        raise
+    events.dispatch_written(session, getattr(request.app.state, "event_handlers", ()), factory=factory)
 
 
 DbSession = Annotated[Session, Depends(_session, scope="function")]

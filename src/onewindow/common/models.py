@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from onewindow.db import Base, UTCDateTime, utcnow
@@ -118,3 +118,32 @@ class Lease(Base):
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     holder: Mapped[str] = mapped_column(String(128))
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class DomainEvent(Base):
+    """Something that happened in one domain that others may act on ("case.completed"), written in the
+    same transaction as the change (outbox style). `dispatched_at` is set once every handler known at
+    the time has handled it, so the dispatcher's scan stays small."""
+
+    __tablename__ = "domain_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), index=True)
+    entity_type: Mapped[str] = mapped_column(String(32))
+    entity_id: Mapped[str] = mapped_column(String(64))
+    payload: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    dispatched_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)  # failed handler runs, for operators
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class HandledEvent(Base):
+    """One (event, handler) pair that ran to the end. Written in the handler's own transaction, so the
+    handler's work and this row commit together: a retry finds it and never runs the handler twice."""
+
+    __tablename__ = "domain_events_handled"
+
+    event_id: Mapped[int] = mapped_column(ForeignKey("domain_events.id"), primary_key=True)
+    handler: Mapped[str] = mapped_column(String(64), primary_key=True)
+    handled_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,5 +1,5 @@
-"""How a domain package declares itself: its routers, pages, tables, CLI commands, periodic jobs and
-deadlines. ``onewindow.domains`` lists the packages; the app, the migration metadata, the CLI and the
+"""How a domain package declares itself: its routers, pages, tables, CLI commands, periodic jobs,
+deadlines and handlers of other domains' events. ``onewindow.domains`` lists the packages; the app, the migration metadata, the CLI and the
 scheduler read everything from here, so adding a domain touches no central file but that list.
 
 Modules are named relative to the domain's package and imported only when asked for, so the
@@ -30,6 +30,16 @@ class PeriodicJob:
 
 
 @dataclass(frozen=True)
+class EventHandler:
+    """Work a domain does when another domain's event happens (``common.events``). `run` gets a session
+    (a savepoint of the dispatcher's transaction) and the DomainEvent row; it runs once per event."""
+
+    event: str  # "case.completed"
+    name: str  # "policies.settle_award": recorded with each event it handled, so never two per domain alike
+    run: Callable[[Session, Any], Any]
+
+
+@dataclass(frozen=True)
 class Domain:
     package: str  # "cases" → onewindow.cases
     label: str  # "办件"
@@ -39,6 +49,7 @@ class Domain:
     commands: str | None = None  # a module with `commands`, a Typer group added to the `onewindow` command
     jobs: tuple[PeriodicJob, ...] = ()
     deadlines: Callable[[], Sequence[Any]] | None = None  # the calendar.sweep.DeadlineSource list, on demand
+    handlers: tuple[EventHandler, ...] = ()  # what it does on other domains' events
 
     def module(self, name: str) -> ModuleType:
         return importlib.import_module(f"onewindow.{self.package}.{name}")
@@ -68,6 +79,9 @@ class Registry:
 
     def jobs(self) -> list[PeriodicJob]:
         return [job for d in self.domains for job in d.jobs]
+
+    def event_handlers(self) -> list[EventHandler]:
+        return [h for d in self.domains for h in d.handlers]
 
     def deadlines(self) -> list[Any]:
         return [source for d in self.domains if d.deadlines for source in d.deadlines()]

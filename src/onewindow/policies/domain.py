@@ -1,5 +1,5 @@
-"""policies' registration: the policy library, matching and disbursement; periodic settling of
-completed award applications and incremental matching on registry changes."""
+"""policies' registration: the policy library, matching and disbursement; settling of completed award
+applications on the "case.completed" event and incremental matching on registry changes."""
 
 from __future__ import annotations
 
@@ -7,7 +7,13 @@ from datetime import timedelta
 
 from sqlalchemy.orm import Session
 
-from onewindow.common.registry import Domain, PeriodicJob, Registry
+from onewindow.common.registry import Domain, EventHandler, PeriodicJob, Registry
+
+
+def _settle_award(session: Session, event) -> bool:
+    from onewindow.policies.disbursement import applying
+
+    return applying.on_case_completed(session, event)
 
 
 def _settle(session: Session, registry: Registry) -> str:
@@ -32,6 +38,8 @@ def _match(session: Session, registry: Registry) -> str:
 DOMAIN = Domain(
     package="policies", label="惠企政策", models="models", api=("api",),
     pages=("pages.batch", "pages.officer", "pages.public"), commands="commands",
-    jobs=(PeriodicJob("policies.settle", timedelta(minutes=5), _settle, "已办结奖补申请入账"),
+    # A completed case's award settles on its "case.completed" event, after the commit; the job retries.
+    handlers=(EventHandler("case.completed", "policies.settle_award", _settle_award),),
+    jobs=(PeriodicJob("policies.settle", timedelta(minutes=5), _settle, "已办结奖补申请入账（重试）"),
           PeriodicJob("policies.matching", timedelta(minutes=5), _match, "增量政策匹配")),
 )

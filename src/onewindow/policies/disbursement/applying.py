@@ -9,26 +9,27 @@ approving department see them on the form like any other field. They are filled 
 locked like data prefilled from the registries.
 
 Settling: when a case for an award application completes with its task approved, the award goes into
-the ledger (source "application", the case code). The case machinery does not know about awards, so
-two entry points are offered: ``record_case_award`` for the completion path to call in its own
-transaction, and ``settle_completed_applications`` — idempotent, guarded by a lease — for the
-periodic sweep, which catches every completed case whichever way it completed.
+the ledger (source "application", the case code). The case machinery does not know about awards: it
+writes a "case.completed" domain event, and ``on_case_completed`` — registered in policies' domain as
+the handler "policies.settle_award" — settles the award after the commit, exactly once per case
+(common.events). ``settle_completed_applications`` runs that handler on the events still pending (the
+CLI and the periodic job; a crash or a failed run is retried there). No case rows are polled.
 """
 
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Any  # cases' Application and Case, seen through cases.service
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from onewindow.cases import service as cases
-from onewindow.cases.applying import _check_authorisation as check_authorisation
-from onewindow.cases.models import Application, Case
-from onewindow.common import audit, lease, outbox
+from onewindow.common import audit, events, lease, outbox
 from onewindow.common import time as beijing
 from onewindow.common.errors import Conflict, Forbidden, ValidationFailed
+from onewindow.common.registry import EventHandler
 from onewindow.common.roles import Role
 from onewindow.common.security import SYSTEM, Principal
 from onewindow.db import utcnow
@@ -61,7 +62,7 @@ def _fen_as_yuan(fen: int) -> str:
 
 def apply_for_award(session: Session, *, actor: Principal, enterprise_id: int, item_code: str,
                     as_of: date | None = None, contact_phone: str = "", authorisation: dict | None = None,
-                    idempotency_key: str | None = None) -> Application:
+                    idempotency_key: str | None = None) -> Any:
     """Start the application for an award: refused when the item is 免申即享, when the enterprise does not
     qualify (naming the failed conditions), when the award is already paid, or while another application
     for it runs. Returns the draft the applicant then completes and submits through the case machinery."""
@@ -73,7 +74,7 @@ def apply_for_award(session: Session, *, actor: Principal, enterprise_id: int, i
     else:
         # As cases.start_application does for an assisted application — but before the enterprise's
         # profile is read, so a refusal below cannot show its data to someone not authorised to see it.
-        check_authorisation(authorisation, required=actor.role == Role.assistant)
+        cases.check_authorisation(authorisation, required=actor.role == Role.assistant)
     item = current_item(session, item_code, as_of=as_of)
     if item.auto_grant:
         raise ValidationFailed.one("该事项免申即享，无需申请", field="item_code")
@@ -107,18 +108,17 @@ def apply_for_award(session: Session, *, actor: Principal, enterprise_id: int, i
     return app
 
 
-def _by_key(session: Session, actor: Principal, key: str, ent: Enterprise, item: AwardItem) -> Application | None:
+def _by_key(session: Session, actor: Principal, key: str, ent: Enterprise, item: AwardItem) -> Any:
     """The application a retried request made, matched on the key together with its subject and award:
     a key used for anything else (another enterprise or award, an ordinary application) is a 409 —
     never a reason to rewrite that application."""
-    app = session.scalar(select(Application).where(Application.created_by_id == actor.user_id,
-                                                   Application.idempotency_key == key))
+    app = next(iter(cases.find_applications(session, created_by_id=actor.user_id, idempotency_key=key)), None)
     if app is not None:
         _check_same(app, ent, item)
     return app
 
 
-def _check_same(app: Application, ent: Enterprise, item: AwardItem) -> None:
+def _check_same(app: Any, ent: Enterprise, item: AwardItem) -> None:
     award = award_of(app)
     if award is None or award.get("item_code") != item.code or app.subject_key != ent.uscc:
         raise Conflict("该幂等键（Idempotency-Key）已用于另一项申请，请为新的申请使用新的键")
@@ -126,13 +126,11 @@ def _check_same(app: Application, ent: Enterprise, item: AwardItem) -> None:
 
 def _award_applications(session: Session, ent: Enterprise, item: AwardItem):
     """The enterprise's applications for this award (the catalogue item may serve several awards)."""
-    rows = session.scalars(select(Application).where(Application.subject_key == ent.uscc,
-                                                     Application.target_code == item.apply_item_code)
-                           .order_by(Application.id.desc()))
+    rows = cases.find_applications(session, subject_key=ent.uscc, target_code=item.apply_item_code)
     return [a for a in rows if (a.plan or {}).get("award", {}).get("item_code") == item.code]
 
 
-def _running_application(session: Session, ent: Enterprise, item: AwardItem) -> Application | None:
+def _running_application(session: Session, ent: Enterprise, item: AwardItem) -> Any:
     for app in _award_applications(session, ent, item):
         if app.status in RUNNING:
             return app
@@ -175,7 +173,7 @@ def _payable_stages(session: Session, ent: Enterprise, item: AwardItem, period: 
     return stages
 
 
-def _record_award(app: Application, item: AwardItem, period: str, stages: list[tuple[str, int]]) -> None:
+def _record_award(app: Any, item: AwardItem, period: str, stages: list[tuple[str, int]]) -> None:
     total = sum(a for _, a in stages)
     award = {"item_code": item.code, "item_version_id": item.id, "version": item.version, "title": item.title,
              "period": period, "stages": [[s, a] for s, a in stages], "amount_fen": total,
@@ -184,34 +182,34 @@ def _record_award(app: Application, item: AwardItem, period: str, stages: list[t
               "award_period": "一次性" if period == "once" else f"{period}年度", "award_amount": _fen_as_yuan(total)}
     labels = {"award_item_code": "奖补事项编码", "award_title": "奖补事项", "award_period": "兑现年度",
               "award_amount": "测算奖补金额（元）"}
-    fields = [f for f in app.plan["fields"] if f["key"] not in values] + [
-        {"key": k, "label": labels[k], "type": "money" if k == "award_amount" else "text", "required": True,
-         "shared_source": None, "options": [], "used_by": [item.apply_item_code]} for k in values]
-    # JSON columns are replaced, not mutated, so the change is seen and the version bumps.
-    app.plan = {**app.plan, "fields": fields, "award": award}
-    app.form_data = {**(app.form_data or {}), **values}
-    prefilled = dict(app.prefilled or {})
-    prefilled["fields"] = {**prefilled.get("fields", {}), **dict.fromkeys(values, AWARD_SOURCE)}
-    app.prefilled = prefilled
+    fields = [{"key": k, "label": labels[k], "type": "money" if k == "award_amount" else "text", "required": True,
+               "shared_source": None, "options": [], "used_by": [item.apply_item_code]} for k in values]
+    cases.add_system_fields(app, fields=fields, values=values, source=AWARD_SOURCE)
+    cases.annotate(app, key="award", value=award)
 
 
-def award_of(app: Application) -> dict | None:
+def award_of(app: Any) -> dict | None:
     """The award an application is for, or None for an ordinary application."""
     return (app.plan or {}).get("award")
 
 
 # ---------------------------------------------------------------- settling
 
-def record_case_award(session: Session, *, case: Case, actor: Principal = SYSTEM) -> list[AwardLedger]:
+def record_case_award(session: Session, *, case: Any, actor: Principal = SYSTEM) -> list[AwardLedger]:
     """Enter an approved award application's award in the ledger, in the caller's transaction.
 
     Idempotent: a case already settled records nothing more. A case that completed without approving
     the award's task (不予许可) is marked settled with nothing paid. If the same award reached the ledger
     another way meanwhile, that stage is skipped and the skip is audited — the ledger key decides."""
+    return _settle(session, case=case, actor=actor) or []
+
+
+def _settle(session: Session, *, case: Any, actor: Principal) -> list[AwardLedger] | None:
+    """The ledger rows written; None when there was nothing to settle (not an award, or settled)."""
     app = case.application
     award = award_of(app)
     if award is None or case.status != "completed" or award.get("settled_at"):
-        return []
+        return None
     task = next((t for t in case.tasks if t.item_code == app.target_code), None)
     written: list[AwardLedger] = []
     skipped: list[str] = []
@@ -230,8 +228,8 @@ def record_case_award(session: Session, *, case: Case, actor: Principal = SYSTEM
                 skipped.append(stage or "全额")
                 continue
             written.append(row)
-    app.plan = {**app.plan, "award": {**award, "settled_at": utcnow().isoformat(),
-                                      "granted_fen": sum(r.amount_fen for r in written)}}
+    cases.annotate(app, key="award", value={**award, "settled_at": utcnow().isoformat(),
+                                            "granted_fen": sum(r.amount_fen for r in written)})
     audit.record(session, actor=actor, action="policy.award_grant" if written else "policy.award_none",
                  entity_type="case", entity_id=case.code,
                  after={"item": award["item_code"], "period": award["period"],
@@ -246,7 +244,7 @@ def _enterprise_id(session: Session, uscc: str) -> int:
     return sharing.enterprise_id(session, uscc=uscc)
 
 
-def _tell(session: Session, app: Application, award: dict, amount: int, code: str) -> None:
+def _tell(session: Session, app: Any, award: dict, amount: int, code: str) -> None:
     if (user_id := app.applicant_id) is None:
         ent_id = _enterprise_id(session, app.subject_key)
         user_id = accounts_for(session, [ent_id]).get(ent_id)
@@ -257,33 +255,32 @@ def _tell(session: Session, app: Application, award: dict, amount: int, code: st
                   link=f"/my/applications/{app.id}", dedupe_key=f"policy:granted:{code}")
 
 
+def on_case_completed(session: Session, event) -> bool:
+    """The "case.completed" handler: settle the case's award if it is one. True when it settled one."""
+    case = cases.get_case(session, actor=SYSTEM, code=event.entity_id, for_update=True)
+    return _settle(session, case=case, actor=SYSTEM) is not None
+
+
+SETTLE_HANDLER = EventHandler("case.completed", "policies.settle_award", on_case_completed)
+
+
 def settle_completed_applications(session: Session, *, actor: Principal = SYSTEM, holder: str | None = None,
                                   limit: int = 500) -> int | None:
-    """Periodic: settle every completed award case not yet settled. Returns how many cases were settled,
-    or None when another process holds the lease."""
+    """Settle the completed cases whose "case.completed" event this handler has not handled yet (the
+    after-commit run failed, the process stopped, or the change was not made through a request).
+    Returns how many cases were settled, or None when another process holds the lease."""
     holder = holder or lease.default_holder()
     if not lease.acquire(session, name=SETTLE_LEASE, holder=holder, ttl=SETTLE_TTL):
         return None
-    award = Application.plan[("award", "item_code")].as_string()
-    unsettled = Application.plan[("award", "settled_at")].as_string()
-    apply_codes = select(AwardItem.apply_item_code).where(AwardItem.apply_item_code.is_not(None)).distinct()
-    stmt = (select(Case).join(Application, Application.id == Case.application_id)
-            .where(Case.status == "completed", Application.target_code.in_(apply_codes), award.is_not(None),
-                   unsettled.is_(None))
-            .order_by(Case.id).limit(limit))
-    count = 0
-    for case in session.scalars(stmt).all():
-        record_case_award(session, case=case, actor=actor)
-        count += 1
+    report = events.dispatch(session, [SETTLE_HANDLER], only=SETTLE_HANDLER.name, limit=limit)
     lease.release(session, name=SETTLE_LEASE, holder=holder)
-    return count
+    return sum(1 for settled in report.results if settled)
 
 
-def applications_for(session: Session, *, actor: Principal, enterprise_id: int) -> list[Application]:
+def applications_for(session: Session, *, actor: Principal, enterprise_id: int) -> list:
     """The enterprise's award applications, newest first (for the 可享政策 page's 申请 status)."""
     ent = readable_enterprise(session, actor, enterprise_id)
-    rows = session.scalars(select(Application).where(Application.subject_key == ent.uscc)
-                           .order_by(Application.id.desc()))
+    rows = cases.find_applications(session, subject_key=ent.uscc)
     return [a for a in rows if award_of(a)]
 
 

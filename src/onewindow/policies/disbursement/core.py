@@ -1,9 +1,9 @@
 """免申即享 (awards paid without an application): disbursement batches generated from the stored
 matches, reviewed by the policy officer, marked paid — and the award ledger.
 
-A batch moves draft → approved → paid, or draft/approved → cancelled. Each transition is one
-conditional UPDATE on (id, status, version), so two reviewers acting on the same version cannot both
-win: the loser gets a 409. While a batch is a draft the officer may exclude an enterprise (with a
+A batch moves draft → approved → paid, or draft/approved → cancelled, through the one transition
+mechanism (``BATCH`` below, common.transitions): one conditional UPDATE on (id, status, version), so
+two reviewers acting on the same version cannot both win: the loser gets a 409. While a batch is a draft the officer may exclude an enterprise (with a
 reason) or take it back; each such change bumps the version, so an approval given on a batch that
 changed after it was read is refused.
 
@@ -29,6 +29,7 @@ from onewindow.common.errors import Conflict, NotFound, ValidationFailed
 from onewindow.common.pagination import Page, paginate
 from onewindow.common.roles import Role
 from onewindow.common.security import Principal
+from onewindow.common.transitions import Machine, Move, State
 from onewindow.db import utcnow
 from onewindow.policies.access import (
     OFFICERS,
@@ -51,9 +52,36 @@ from onewindow.policies.rules.core import format_money
 from onewindow.sharing import service as sharing
 from onewindow.sharing import views as registry
 
+
+class BatchStatus(State):
+    draft = "draft", "待审核"
+    approved = "approved", "已审核"
+    paid = "paid", "已支付"
+    cancelled = "cancelled", "已作废"
+
+
+class LineStatus(State):
+    included = "included", "拟拨付"
+    excluded = "excluded", "已剔除"
+    paid = "paid", "已拨付"
+
+
 OPEN = ("draft", "approved")
-STATUS_LABELS = {"draft": "待审核", "approved": "已审核", "paid": "已支付", "cancelled": "已作废"}
-LINE_LABELS = {"included": "拟拨付", "excluded": "已剔除", "paid": "已拨付"}
+BATCH = Machine(
+    entity="disbursement_batch", noun="批次", model=DisbursementBatch, states=BatchStatus,
+    stale="批次已被他人修改，请刷新后重试",
+    moves={
+        # Editing a draft's list (剔除/恢复) keeps it a draft but bumps its version, so an approval given
+        # on the list as it was before is refused. The lines' own audit records say what changed.
+        "edit": Move(("draft",), "draft", audit="", event=False),
+        "approve": Move(("draft",), "approved"),
+        "cancel": Move(OPEN, "cancelled"),
+        "pay": Move(("approved",), "paid", audit=""),  # mark_paid audits it with the ledger rows written
+    },
+    stamps={"approved": "reviewed_at", "paid": "paid_at"},
+)
+STATUS_LABELS = BATCH.labels
+LINE_LABELS = LineStatus.labels()
 
 
 def _in_open_batches(session: Session, item: AwardItem, period: str, *, other_than: int | None = None
@@ -180,23 +208,6 @@ def get_batch(session: Session, *, actor: Principal, batch_id: int) -> Disbursem
     return batch
 
 
-def _transition(session: Session, batch: DisbursementBatch, *, allowed: tuple[str, ...], version: int | None,
-                **values) -> None:
-    """Move the batch on only if it is still in an allowed state at the version the actor saw."""
-    expected = batch.version if version is None else version
-    if version is not None and version != batch.version:
-        raise Conflict("批次已被他人修改，请刷新后重试")
-    if batch.status not in allowed:
-        raise Conflict(f"批次当前为「{STATUS_LABELS[batch.status]}」，不能执行此操作")
-    done = session.execute(update(DisbursementBatch).where(
-        DisbursementBatch.id == batch.id, DisbursementBatch.version == expected,
-        DisbursementBatch.status.in_(allowed)).values(version=DisbursementBatch.version + 1, **values)
-        .execution_options(synchronize_session=False)).rowcount
-    session.refresh(batch)
-    if not done:
-        raise Conflict("批次已被他人修改，请刷新后重试")
-
-
 def _line(session: Session, batch: DisbursementBatch, line_id: int) -> DisbursementLine:
     line = session.get(DisbursementLine, line_id)
     if line is None or line.batch_id != batch.id:
@@ -215,7 +226,7 @@ def exclude_line(session: Session, *, actor: Principal, batch_id: int, line_id: 
     line = _line(session, batch, line_id)
     if line.status != "included":
         raise Conflict("该企业已不在拟拨付名单中")
-    _transition(session, batch, allowed=("draft",), version=version)
+    BATCH.move(session, batch, "edit", actor=actor, version=version)
     line.status, line.excluded_reason, line.excluded_by = "excluded", reason[:2000], actor.username
     _recount(session, batch)
     audit.record(session, actor=actor, action="disbursement.exclude", entity_type="disbursement_line",
@@ -244,7 +255,7 @@ def include_line(session: Session, *, actor: Principal, batch_id: int, line_id: 
     ent = sharing.enterprise_by_id(session, enterprise_id=line.enterprise_id)
     if ent.status != sharing.ACTIVE_STATUS:
         raise Conflict(f"{ent.name}登记状态为「{ent.status}」，不能拨付")
-    _transition(session, batch, allowed=("draft",), version=version)
+    BATCH.move(session, batch, "edit", actor=actor, version=version)
     before = line.excluded_reason
     line.status, line.excluded_reason, line.excluded_by = "included", None, None
     _recount(session, batch)
@@ -262,11 +273,8 @@ def approve_batch(session: Session, *, actor: Principal, batch_id: int, version:
         raise Conflict("批次已被他人修改，请刷新后重试")
     if batch.status == "draft" and batch.line_count == 0:
         raise ValidationFailed.one("批次中没有拟拨付的企业，请作废该批次", field="batch_id")
-    _transition(session, batch, allowed=("draft",), version=version, status="approved",
-                reviewed_by=actor.username, reviewed_at=utcnow())
-    audit.record(session, actor=actor, action="disbursement.approve", entity_type="disbursement_batch",
-                 entity_id=batch.id, before={"status": "draft"},
-                 after={"status": "approved", "lines": batch.line_count, "total_fen": batch.total_fen})
+    BATCH.move(session, batch, "approve", actor=actor, version=version, values={"reviewed_by": actor.username},
+               after={"lines": batch.line_count, "total_fen": batch.total_fen})
     return batch
 
 
@@ -278,10 +286,7 @@ def cancel_batch(session: Session, *, actor: Principal, batch_id: int, reason: s
     if not reason:
         raise ValidationFailed.one("作废批次须写明理由", field="reason")
     batch = get_batch(session, actor=actor, batch_id=batch_id)
-    before = batch.status
-    _transition(session, batch, allowed=OPEN, version=version, status="cancelled")
-    audit.record(session, actor=actor, action="disbursement.cancel", entity_type="disbursement_batch",
-                 entity_id=batch.id, before={"status": before}, after={"status": "cancelled", "reason": reason[:2000]})
+    BATCH.move(session, batch, "cancel", actor=actor, version=version, after={"reason": reason[:2000]})
     return batch
 
 
@@ -305,8 +310,8 @@ def mark_paid(session: Session, *, actor: Principal, batch_id: int, payment_refe
         return batch  # the same payment reported again
     now = utcnow()
     try:
-        _transition(session, batch, allowed=("approved",), version=version, status="paid",
-                    payment_reference=ref, paid_at=now)
+        BATCH.move(session, batch, "pay", actor=actor, version=version,
+                   values={"payment_reference": ref, "paid_at": now})
     except Conflict:
         if batch.status == "paid" and batch.payment_reference == ref:
             return batch  # a concurrent retry of the same payment got there first

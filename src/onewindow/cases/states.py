@@ -1,0 +1,82 @@
+"""The states of cases, their tasks and post-checks, with their Chinese labels and allowed moves, for
+the one transition mechanism (common.transitions). Every page and answer takes its labels from here."""
+
+from __future__ import annotations
+
+from onewindow.cases.models import Case, Task, Verification
+from onewindow.common.transitions import Machine, Move, State
+
+
+class ApplicationStatus(State):
+    draft = "draft", "草稿"
+    submitted = "submitted", "待受理"
+    returned = "returned", "退回补齐（一次性告知）"
+    accepted = "accepted", "已受理"
+    refused = "refused", "不予受理"
+
+
+class CaseStatus(State):
+    running = "running", "办理中"
+    completed = "completed", "已办结"
+
+
+class TaskStatus(State):
+    waiting = "waiting", "等待前置事项"
+    pending = "pending", "待审查"
+    in_review = "in_review", "审查中"
+    supplement = "supplement", "补正中"
+    suspended = "suspended", "特别程序"
+    approved = "approved", "准予许可"
+    refused = "refused", "不予许可"
+    cancelled = "cancelled", "已终止"
+
+
+class VerificationStatus(State):
+    waiting = "waiting", "待办结"
+    due = "due", "待核查"
+    passed = "passed", "核查通过"
+    rectifying = "rectifying", "责令整改"
+    rectified = "rectified", "整改完成"
+    revoked = "revoked", "已撤销许可"
+    closed = "closed", "无需核查"
+
+
+OPEN = ("pending", "in_review", "supplement", "suspended")
+DECIDED = ("approved", "refused", "cancelled")
+
+CASE = Machine(
+    entity="case", noun="办件", model=Case, states=CaseStatus, stale="办件已被他人处理，请刷新后查看最新状态",
+    moves={"complete": Move(("running",), "completed")},
+    stamps={"completed": "completed_at"}, entity_id=lambda case: case.code,
+)
+
+TASK = Machine(
+    entity="task", noun="任务", model=Task, states=TaskStatus, stale="任务已被他人处理，请刷新后查看最新状态",
+    moves={
+        "route": Move(("waiting",), "pending"),
+        "review": Move(("pending",), "in_review"),
+        "supplement_request": Move(("pending", "in_review"), "supplement"),
+        "supplement": Move(("supplement",), "in_review"),
+        "suspend": Move(("pending", "in_review"), "suspended"),
+        "resume": Move(("suspended",), "in_review"),
+        "approve": Move(("in_review",), "approved"),
+        "refuse": Move(("pending", "in_review"), "refused"),
+        "cancel": Move(("waiting", *OPEN), "cancelled"),
+    },
+    stamps={"pending": "activated_at", "in_review": "review_started_at", "approved": "decided_at",
+            "refused": "decided_at", "cancelled": "decided_at"},
+)
+
+VERIFICATION = Machine(
+    entity="verification", noun="核查", model=Verification, states=VerificationStatus,
+    stale="核查记录已被他人处理，请刷新",
+    moves={
+        "open": Move(("waiting",), "due"),  # at the case's completion: its task was approved
+        "close": Move(("waiting",), "closed"),  # … or not: nothing to check
+        "pass": Move(("due",), "passed", audit="verification.result"),
+        "fail": Move(("due",), "rectifying", audit="verification.result"),
+        "rectified": Move(("rectifying",), "rectified", audit="verification.rectified"),
+        "revoke": Move(("rectifying",), "revoked", audit="verification.revoke"),
+    },
+    stamps={"passed": "closed_at", "rectified": "rectified_at", "revoked": "closed_at"},
+)
