@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from onewindow.policies.schemas import CERTIFICATIONS, FLAGS, PROFILE_SCHEMA, TAX_CREDIT_GRADES
+from onewindow.policies import CERTIFICATIONS, FLAGS, PROFILE_SCHEMA, TAX_CREDIT_GRADES
 
 # The demo city's districts (registries.yaml) and their share of market entities.
 DEMO_REGIONS = {"149902": 0.42, "149903": 0.33, "149921": 0.25}

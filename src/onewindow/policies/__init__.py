@@ -18,3 +18,10 @@ disbursement ← pages, with the models, :mod:`.access` and the facade at the to
 
 docs/policies.md describes the library file and the behaviour.
 """
+
+# The enterprise profile every rule is typed against, public: its columns and vocabularies are the shape
+# that registries and generators (demo/) must produce. Re-exported here rather than from `schemas`, so
+# a generator does not load the API models with it; rules.profile is plain Python and cheap to import.
+from onewindow.policies.rules.profile import CERTIFICATIONS, FLAGS, PROFILE_SCHEMA, TAX_CREDIT_GRADES
+
+__all__ = ["CERTIFICATIONS", "FLAGS", "PROFILE_SCHEMA", "TAX_CREDIT_GRADES"]

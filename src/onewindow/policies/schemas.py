@@ -14,13 +14,6 @@ from onewindow.common.schemas import MAX_ID
 from onewindow.policies.library.validate import amount_value
 from onewindow.policies.rules.core import format_money
 
-# The enterprise profile every rule is typed against: its columns and vocabularies are the shape that
-# registries and generators (demo/) must produce, so they are part of the package's public face.
-from onewindow.policies.rules.profile import CERTIFICATIONS as CERTIFICATIONS
-from onewindow.policies.rules.profile import FLAGS as FLAGS
-from onewindow.policies.rules.profile import PROFILE_SCHEMA as PROFILE_SCHEMA
-from onewindow.policies.rules.profile import TAX_CREDIT_GRADES as TAX_CREDIT_GRADES
-
 from .models import AwardItem, Policy, PolicyParameter, PolicyTestCase
 
 CODE_PATTERN = r"^[A-Z0-9-]{2,40}$"
