@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 from onewindow.common.roles import Role
 
@@ -47,14 +47,14 @@ class UserCreate(BaseModel):
     display_name: str = Field(min_length=1, max_length=64)
     role: Role
     password: str = Field(min_length=8, max_length=256, description="至少8位，且同时包含字母和数字")
-    department_id: int | None = Field(default=None, ge=1, le=MAX_ID)
+    department_id: StrictInt | None = Field(default=None, ge=1, le=MAX_ID)
 
 
 class UserUpdate(BaseModel):
     expected_version: int | None = Field(default=None, ge=1, le=MAX_ID, description="乐观锁：读到的版本")
     display_name: str | None = Field(default=None, max_length=64)
     role: Role | None = None
-    department_id: int | None = Field(default=None, ge=1, le=MAX_ID)
+    department_id: StrictInt | None = Field(default=None, ge=1, le=MAX_ID)
     clear_department: bool = False
     active: bool | None = None
     password: str | None = Field(default=None, min_length=8, max_length=256)
