@@ -12,7 +12,7 @@ from fastapi.templating import Jinja2Templates
 from jinja2.utils import htmlsafe_json_dumps
 
 from onewindow.common import time as beijing
-from onewindow.common.errors import DomainError
+from onewindow.common.errors import Conflict, DomainError, ValidationFailed
 from onewindow.common.http import csrf_token
 from onewindow.common.kept import EMPTY, Kept, field_id, keep
 from onewindow.common.money import money_text
@@ -96,7 +96,8 @@ async def attempt(request: Request, session, action: Callable, *, back: str, don
         result = action()
     except DomainError as exc:
         session.rollback()
-        if page is not None:
+        if page is not None and isinstance(exc, ValidationFailed | Conflict):
+            # A refusal (403/404) is not about what was typed: it goes back with the message only.
             return page(keep(await request.form(), exc, names=names))
         flash_error(request, exc)
         return RedirectResponse(back, status_code=303)
