@@ -46,6 +46,7 @@ def test_issue_9_2_failed_submission_keeps_every_value(client, session, world):
     assert re.search(r'name="f_enterprise_name" aria-invalid="true"', body)
     assert re.search(r'<span class="field-error" id="f_enterprise_name-error">请填写「[^」]+」</span>', body)
     assert "form.enterprise_name" not in body and "materials.M-" not in body
+    assert '<input id="f_enterprise_name" name="f_enterprise_name"' in body  # well-formed tags
     assert '<a href="#f_enterprise_name">' in body  # the summary links to the field
 
 

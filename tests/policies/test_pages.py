@@ -148,7 +148,7 @@ def test_officer_statistics_and_full_match_from_the_page(client, session, policy
     assert "匹配完成：4 家企业 × 6 项事项" in text  # 戊 is 注销: not matched
     assert "最近一次匹配" in text and "全量" in text
     row = re.search(r'<tr data-item="PT-XGS-01">(.*?)</tr>', r.text, re.S).group(1)
-    assert [c.strip() for c in re.findall(r"<td>([^<]*)</td>", row)][1:4] == ["1", "1", "5万元"]  # 甲 only
+    assert [c.strip() for c in re.findall(r"<td[^>]*>([^<]*)</td>", row)][1:4] == ["1", "1", "5万元"]  # 甲 only
     chart = json.loads(html.unescape(re.search(r"data-stats='([^']*)'", r.text).group(1)))
     assert {"title": "新规上工业企业奖励", "awarded": 5.0, "paid": 0.0, "budget": None, "count": 1} in chart
 

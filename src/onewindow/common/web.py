@@ -12,9 +12,10 @@ from fastapi.templating import Jinja2Templates
 from jinja2.utils import htmlsafe_json_dumps
 
 from onewindow.common import time as beijing
-from onewindow.common.errors import DomainError
+from onewindow.common.errors import Conflict, DomainError, ValidationFailed
 from onewindow.common.http import csrf_token
 from onewindow.common.kept import EMPTY, Kept, field_id, keep
+from onewindow.common.money import money_text
 from onewindow.common.roles import ROLE_LABELS, Role
 
 WEB_DIR = Path(__file__).resolve().parent.parent / "web"
@@ -36,7 +37,7 @@ def yuan(fen: int | None) -> str:
         return ""
     if fen == 0:
         return "免费"
-    return f"{fen // 100:,}.{fen % 100:02d} 元"
+    return money_text(fen)
 
 
 def cn_date(value: date | None) -> str:
@@ -45,6 +46,10 @@ def cn_date(value: date | None) -> str:
 
 templates.env.filters["local_time"] = local_time
 templates.env.filters["yuan"] = yuan
+# Money everywhere (#9.4): `money` is exact (万元 when a whole 百元, else 元 to the fen); `wan` rounds a
+# summary figure to two decimals of 万元.
+templates.env.filters["money"] = money_text
+templates.env.filters["wan"] = lambda fen: money_text(fen, exact=False)
 templates.env.filters["cn_date"] = cn_date
 templates.env.filters["role_label"] = lambda role: ROLE_LABELS.get(Role(role), role) if role in set(Role) else role
 
@@ -91,7 +96,8 @@ async def attempt(request: Request, session, action: Callable, *, back: str, don
         result = action()
     except DomainError as exc:
         session.rollback()
-        if page is not None:
+        if page is not None and isinstance(exc, ValidationFailed | Conflict):
+            # A refusal (403/404) is not about what was typed: it goes back with the message only.
             return page(keep(await request.form(), exc, names=names))
         flash_error(request, exc)
         return RedirectResponse(back, status_code=303)

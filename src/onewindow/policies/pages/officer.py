@@ -15,6 +15,7 @@ from onewindow.common import time as beijing
 from onewindow.common import yamlio
 from onewindow.common.errors import DomainError, ErrorDetail, ValidationFailed
 from onewindow.common.http import CsrfChecked, DbSession, PageUser
+from onewindow.common.money import wan_number
 from onewindow.common.uploads import read_upload
 from onewindow.common.web import attempt, flash_done, form_dict, render
 from onewindow.policies import access
@@ -31,8 +32,7 @@ Version = Annotated[int, Path(ge=1, le=9999)]
 CHART_ITEMS = 20  # the chart shows the items with the largest awards; the table lists every item
 
 
-def _wan(fen: int | None) -> float | None:
-    return None if fen is None else round(fen / 1_000_000, 2)
+_wan = wan_number  # chart values in 万元, two decimals
 
 
 # ---------------------------------------------------------------- statistics and matching
@@ -238,7 +238,7 @@ async def save_draft(request: Request, code: Code, version: Version, session: Db
         session.rollback()
         ctx = _edit_context(session, principal, code, version)
         ctx.update(form=form | {"auto_grant": form.get("auto_grant") == "on"}, error_title=exc.message,
-                   errors=[str(d) for d in exc.details] or [exc.message])
+                   errors=[d.for_people() for d in exc.details] or [exc.message])
         return render(request, "policies/edit.html", ctx, principal=principal, status_code=exc.status_code)
     flash_done(request, "草稿已保存；发布前会运行全部测试用例")
     return RedirectResponse(f"{ADMIN}/items/{code}?version={version}", status_code=303)

@@ -14,13 +14,13 @@ from onewindow.catalog import service as catalog
 from onewindow.common.errors import ValidationFailed
 from onewindow.common.http import CsrfChecked, DbSession, MaybeUser, PageUser
 from onewindow.common.schemas import MAX_ID
-from onewindow.common.web import attempt, form_dict, render, templates
+from onewindow.common.web import attempt, form_dict, render
 from onewindow.policies import access
 from onewindow.policies import service as library
 from onewindow.policies.disbursement import applying
 from onewindow.policies.disbursement import core as disbursement
 from onewindow.policies.matching import core as matching
-from onewindow.policies.rules.core import Parameters, format_money
+from onewindow.policies.rules.core import Parameters
 from onewindow.policies.rules.readable import readable_amount, readable_rule
 
 router = APIRouter()
@@ -30,19 +30,6 @@ ITEM_STATUS = {"draft": "草稿", "published": "已发布", "retired": "已停�
 Text = Query(None, max_length=50)
 
 
-def money(fen: int | None) -> str:
-    return "—" if fen is None else format_money(fen)
-
-
-def wan(fen: int | None) -> str:
-    """A total for a summary tile: 万元 to two decimals (tables show the exact amount)."""
-    if fen is None or fen < 1_000_000:
-        return money(fen)
-    return f"{fen / 1_000_000:,.2f}".rstrip("0").rstrip(".") + "万元"
-
-
-templates.env.filters["money"] = money
-templates.env.filters["wan"] = wan
 
 
 def item_view(item, parameters: Parameters) -> dict:

@@ -49,6 +49,7 @@ from typing import Any
 from lark import Lark, Token, Transformer, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
+from onewindow.common.money import money_text
 from onewindow.policies.rules.profile import Field
 
 GRAMMAR = r"""
@@ -288,15 +289,9 @@ def parse_money(text: str) -> int:
 
 
 def format_money(fen: int) -> str:
-    """Human Chinese amount: 2_000_000_000 → ``2,000万元``; 50_050 → ``500.50元``."""
-    sign = "-" if fen < 0 else ""
-    fen = abs(fen)
-    if fen >= 1_000_000:
-        wan = Decimal(fen) / 1_000_000
-        text = f"{wan:,f}".rstrip("0").rstrip(".") if "." in f"{wan:f}" else f"{wan:,f}"
-        return f"{sign}{text}万元"
-    yuan, cents = divmod(fen, 100)
-    return f"{sign}{yuan:,}元" if cents == 0 else f"{sign}{yuan:,}.{cents:02d}元"
+    """Human Chinese amount: 2_000_000_000 → ``2,000万元``; 50_050 → ``500.50元``; an amount that is not a
+    whole number of 百元 is shown in 元 to the fen (common.money, the one rule for every page)."""
+    return money_text(fen)
 
 
 # --- parsing --------------------------------------------------------------------------------

@@ -7,9 +7,10 @@
     var data = JSON.parse(el.dataset.stats || "[]").reverse();
     var chart = echarts.getInstanceByDom(el) || echarts.init(el);
     chart.setOption({
-      tooltip: { trigger: "axis", axisPointer: { type: "shadow" }, renderMode: "richText" },  // canvas, not HTML with style= (CSP)
+      tooltip: { trigger: "axis", axisPointer: { type: "shadow" }, renderMode: "richText",  // canvas, not HTML with style= (CSP)
+                 valueFormatter: function (v) { return v == null ? "—" : v + " 万元"; } },
       legend: { data: ["可享金额", "已兑现", "资金上限"] },
-      grid: { left: 220, right: 40, top: 36, bottom: 24 },
+      grid: { left: 16, right: 40, top: 36, bottom: 24, containLabel: true },
       xAxis: { type: "value", name: "万元" },
       yAxis: { type: "category", data: data.map(function (d) { return d.title; }), axisLabel: { width: 200, overflow: "truncate" } },
       series: [

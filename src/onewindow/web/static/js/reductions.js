@@ -8,7 +8,7 @@
     chart.setOption({
       tooltip: { trigger: "axis", renderMode: "richText" },  // canvas, not HTML with style= (CSP)
       legend: { data: ["逐项办理", "一件事办理"] },
-      grid: { left: 120, right: 30, top: 30, bottom: 20 },
+      grid: { left: 16, right: 30, top: 30, bottom: 20, containLabel: true },
       xAxis: { type: "value" },
       yAxis: { type: "category", data: data.map(function (d) { return d.label; }) },
       series: [

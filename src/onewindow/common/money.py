@@ -1,0 +1,29 @@
+"""Money as people read it (#9.4). Stored as integer fen; shown as 万元 with at most two decimals when the
+amount is a whole number of 百元 of at least 1万元, else as 元 to the fen, so a shown amount is exact.
+Summary figures (tiles, charts) may round to two decimals of 万元 (`exact=False`)."""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+
+WAN = 1_000_000  # fen in 1万元
+
+
+def _trim(text: str) -> str:
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def money_text(fen: int | None, *, exact: bool = True, none: str = "—") -> str:
+    if fen is None:
+        return none
+    sign, fen = ("-" if fen < 0 else ""), abs(int(fen))
+    if fen >= WAN and (fen % 10_000 == 0 or not exact):
+        wan = (Decimal(fen) / WAN).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+        return f"{sign}{_trim(f'{wan:,.2f}')}万元"
+    yuan, cents = divmod(fen, 100)
+    return f"{sign}{yuan:,}元" if cents == 0 else f"{sign}{yuan:,}.{cents:02d}元"
+
+
+def wan_number(fen: int | None) -> float | None:
+    """A chart value in 万元, two decimals (the axis says 万元)."""
+    return None if fen is None else float((Decimal(fen) / WAN).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
