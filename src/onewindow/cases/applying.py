@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from onewindow.cases.access import STAFF_READERS, event, get_application, my_subject_keys
 from onewindow.cases.models import Application, Commitment, Upload
+from onewindow.cases.states import APPLICATION, EDITABLE
 from onewindow.catalog import service as catalog
 from onewindow.common import audit
 from onewindow.common.errors import Conflict, ErrorCollector, Forbidden, ValidationFailed
@@ -23,7 +24,6 @@ from onewindow.config import get_settings
 from onewindow.db import utcnow
 from onewindow.sharing import service as sharing
 
-EDITABLE = ("draft", "returned")
 MATERIAL_SUFFIXES = (".pdf", ".jpg", ".jpeg", ".png", ".ofd")
 _MAGIC = {".pdf": (b"%PDF",), ".jpg": (b"\xff\xd8\xff",), ".jpeg": (b"\xff\xd8\xff",),
           ".png": (b"\x89PNG\r\n\x1a\n",), ".ofd": (b"PK\x03\x04",)}
@@ -265,7 +265,7 @@ def _check_editor(app: Application, actor: Principal, version: int | None) -> No
     if actor.role == Role.clerk and app.channel != "window":
         raise Forbidden("窗口人员只能修改窗口现场录入的申请；网上申请请一次性告知申请人")
     if version is not None and version != app.version:
-        raise Conflict("申请已在别处修改，请刷新后重试")
+        raise Conflict(APPLICATION.stale)
 
 
 def check_material_file(*, material_code: str, filename: str, content: bytes, plan: dict) -> str:
@@ -392,11 +392,10 @@ def submit(session: Session, *, actor: Principal, application_id: int, idempoten
            version: int | None = None) -> Application:
     """Submit once: a retry with the same key returns the submitted application unchanged."""
     app = get_application(session, actor=actor, application_id=application_id, for_update=True)
-    if app.status not in EDITABLE:
-        if idempotency_key and app.idempotency_key == idempotency_key:
-            return app
-        raise Conflict("申请已提交，请勿重复提交")
-    _check_editor(app, actor, version)
+    if app.status not in EDITABLE and idempotency_key and app.idempotency_key == idempotency_key:
+        return app
+    APPLICATION.check(app, "submit")
+    _check_editor(app, actor, version)  # who may, and the version the applicant saw
     _refresh_shared(session, app, actor)
     errors = validate_form(app.plan, app.form_data, app.subject_kind)
     for check in app.checks:
@@ -411,10 +410,10 @@ def submit(session: Session, *, actor: Principal, application_id: int, idempoten
             raise Conflict("该幂等键已用于另一份申请")
         app.idempotency_key = idempotency_key
     resubmitted = app.status == "returned"
-    app.status, app.submitted_at, app.notice = "submitted", utcnow(), app.notice if resubmitted else None
+    # The notice stays with a resubmitted application (the window checks against it); a first one has none.
+    APPLICATION.move(session, app, "submit", actor=actor,
+                     values={"submitted_at": utcnow(), "notice": app.notice if resubmitted else None})
     event(session, app=app, actor=actor, action="submit", message="补齐后重新提交" if resubmitted else "提交申请")
-    audit.record(session, actor=actor, action="application.submit", entity_type="application", entity_id=app.id,
-                 after={"status": "submitted"})
     return app
 
 

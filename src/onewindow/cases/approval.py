@@ -302,8 +302,7 @@ def _after_decision(session: Session, *, case: Case, actor: Principal) -> None:
 
 def complete(session: Session, *, case: Case, actor: Principal) -> None:
     """办结: every task decided. Results are issued together (统一出件); the caller holds the case lock."""
-    if case.status != "running":
-        raise Conflict("办件已办结")
+    CASE.check(case, "complete")  # before the results are issued: a completed case issues nothing twice
     now = utcnow()
     issued = issue_results(session, case=case, actor=actor)
     approved = [t for t in case.tasks if t.status == "approved"]

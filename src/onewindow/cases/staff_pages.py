@@ -31,6 +31,11 @@ def _date(value: str | None) -> date | None:
         return date.min  # rejected by the service with the field named
 
 
+def _version(data: dict) -> int | None:
+    """The version of the row the form showed: a move on a row changed since answers 409."""
+    return int(data["version"]) if data.get("version", "").isdigit() else None
+
+
 # ---------------------------------------------------------------- the window
 
 @router.get("/window")
@@ -56,7 +61,8 @@ async def accept(request: Request, application_id: int, session: DbSession, prin
 
     def run():
         case = service.accept(session, actor=principal, application_id=application_id, mode=data.get("mode", "normal"),
-                              commitment_text=data.get("commitment_text", ""), due_on=_date(data.get("due_on")))
+                              commitment_text=data.get("commitment_text", ""), due_on=_date(data.get("due_on")),
+                              version=_version(data))
         return RedirectResponse(f"/cases/{case.code}", status_code=303)
 
     return await attempt(request, session, run, back=back, done="已受理，办件已分送各部门并联审批",
@@ -69,7 +75,7 @@ async def notice(request: Request, application_id: int, session: DbSession, prin
     back = f"/applications/{application_id}"
     items = [line for line in data.get("items", "").splitlines() if line.strip()]
     return await attempt(request, session, lambda: (service.send_notice(
-        session, actor=principal, application_id=application_id, items=items),
+        session, actor=principal, application_id=application_id, items=items, version=_version(data)),
         RedirectResponse("/window", status_code=303))[1], back=back, done="已一次性告知申请人",
         page=lambda kept: application_again(request, session, principal, application_id, kept))
 
@@ -79,7 +85,8 @@ async def refuse_application(request: Request, application_id: int, session: DbS
     data = await form_dict(request)
     back = f"/applications/{application_id}"
     return await attempt(request, session, lambda: (service.refuse_application(
-        session, actor=principal, application_id=application_id, reason=data.get("reason", "")),
+        session, actor=principal, application_id=application_id, reason=data.get("reason", ""),
+        version=_version(data)),
         RedirectResponse("/window", status_code=303))[1], back=back, done="已作出不予受理决定",
         page=lambda kept: application_again(request, session, principal, application_id, kept))
 
@@ -137,8 +144,7 @@ ACTIONS = {"review": "已开始审查", "supplement-request": "已要求补正�
 async def task_action(request: Request, task_id: int, action: str, session: DbSession, principal: PageUser):
     data = await form_dict(request)
     back = f"/tasks/{task_id}"
-    common = {"actor": principal, "task_id": task_id,
-              "version": int(data["version"]) if data.get("version", "").isdigit() else None}
+    common = {"actor": principal, "task_id": task_id, "version": _version(data)}
 
     def run():
         match action:

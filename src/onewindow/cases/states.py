@@ -1,9 +1,10 @@
-"""The states of cases, their tasks and post-checks, with their Chinese labels and allowed moves, for
-the one transition mechanism (common.transitions). Every page and answer takes its labels from here."""
+"""The states of applications, cases, their tasks and post-checks, with their Chinese labels and allowed
+moves, for the one transition mechanism (common.transitions). Every status change of these rows is a
+move declared here, and every page and answer takes its labels from here."""
 
 from __future__ import annotations
 
-from onewindow.cases.models import Case, Task, Verification
+from onewindow.cases.models import Application, Case, Task, Verification
 from onewindow.common.transitions import Machine, Move, State
 
 
@@ -40,6 +41,19 @@ class VerificationStatus(State):
     revoked = "revoked", "已撤销许可"
     closed = "closed", "无需核查"
 
+
+# An application is created as a draft and a case as running (their first state, not a move).
+APPLICATION = Machine(
+    entity="application", noun="申请", model=Application, states=ApplicationStatus,
+    stale="申请已在别处修改或已被处理，请刷新后查看最新状态",
+    moves={
+        "submit": Move(("draft", "returned"), "submitted"),  # a returned one is resubmitted after the notice
+        "notice": Move(("submitted",), "returned"),  # 一次性告知
+        "refuse": Move(("submitted",), "refused"),  # 不予受理
+        "accept": Move(("submitted",), "accepted"),  # the case is created with it
+    },
+)
+EDITABLE = APPLICATION.moves["submit"].sources  # the applicant may still change what it holds
 
 OPEN = ("pending", "in_review", "supplement", "suspended")
 DECIDED = ("approved", "refused", "cancelled")

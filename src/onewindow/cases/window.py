@@ -14,6 +14,7 @@ from onewindow.cases.access import event, get_application, get_case
 from onewindow.cases.applying import missing_materials, start_application, validate_form
 from onewindow.cases.approval import activate_ready
 from onewindow.cases.models import Application, Case, Commitment, Task, Verification
+from onewindow.cases.states import APPLICATION, CASE
 from onewindow.common import audit, outbox
 from onewindow.common import time as beijing
 from onewindow.common.errors import Conflict, ValidationFailed
@@ -31,11 +32,12 @@ def queue(*, status: str = "submitted"):
     return select(Application).where(Application.status == status).order_by(Application.submitted_at)
 
 
-def _for_window(session: Session, actor: Principal, application_id: int) -> Application:
+def _for_window(session: Session, actor: Principal, application_id: int, move: str,
+                version: int | None) -> Application:
+    """The submitted application, locked, for the clerk's move (its state and the version the clerk saw)."""
     actor.require(Role.clerk)
     app = get_application(session, actor=actor, application_id=application_id, for_update=True)
-    if app.status != "submitted":
-        raise Conflict("该申请不在待受理状态")
+    APPLICATION.check(app, move, version=version)
     return app
 
 
@@ -45,41 +47,43 @@ def _tell_applicant(session: Session, app: Application, subject: str, body: str,
                       link=link or f"/my/applications/{app.id}")
 
 
-def send_notice(session: Session, *, actor: Principal, application_id: int, items: list[str]) -> Application:
+def send_notice(session: Session, *, actor: Principal, application_id: int, items: list[str],
+                version: int | None = None) -> Application:
     """一次性告知: everything that must be corrected, in one notice; the applicant resubmits."""
-    app = _for_window(session, actor, application_id)
+    app = _for_window(session, actor, application_id, "notice", version)
     items = [i.strip()[:500] for i in items if i and i.strip()]
     if not items:
         raise ValidationFailed.one("一次性告知须列出需补齐或更正的全部内容", field="items")
-    app.status, app.notice, app.returned_at = "returned", items, utcnow()
+    APPLICATION.move(session, app, "notice", actor=actor, values={"notice": items, "returned_at": utcnow()},
+                     after={"items": items})
     text = "；".join(f"{n}. {i}" for n, i in enumerate(items, 1))
     event(session, app=app, actor=actor, action="notice", message=f"一次性告知：{text}")
-    audit.record(session, actor=actor, action="application.notice", entity_type="application", entity_id=app.id,
-                 after={"items": items})
     _tell_applicant(session, app, f"「{app.title}」需补齐材料（一次性告知）", text)
     return app
 
 
-def refuse(session: Session, *, actor: Principal, application_id: int, reason: str) -> Application:
-    app = _for_window(session, actor, application_id)
+def refuse(session: Session, *, actor: Principal, application_id: int, reason: str,
+           version: int | None = None) -> Application:
+    app = _for_window(session, actor, application_id, "refuse", version)
     if not (reason or "").strip():
         raise ValidationFailed.one("不予受理须写明理由", field="reason")
-    app.status, app.refusal_reason, app.decided_at = "refused", reason.strip()[:2000], utcnow()
+    why = reason.strip()[:2000]
+    APPLICATION.move(session, app, "refuse", actor=actor, values={"refusal_reason": why, "decided_at": utcnow()},
+                     after={"reason": why})
     event(session, app=app, actor=actor, action="refuse", message=f"不予受理：{app.refusal_reason}")
-    audit.record(session, actor=actor, action="application.refuse", entity_type="application", entity_id=app.id,
-                 after={"reason": app.refusal_reason})
     _tell_applicant(session, app, f"「{app.title}」不予受理", app.refusal_reason)
     return app
 
 
 def accept(session: Session, *, actor: Principal, application_id: int, mode: str = "normal",
-           commitment_text: str = "", due_on: date | None = None, today: date | None = None) -> Case:
+           commitment_text: str = "", due_on: date | None = None, today: date | None = None,
+           version: int | None = None) -> Case:
     """Accept into a case. `pending_materials` (容缺) needs a written commitment and a due date for the
     missing, 容缺-able materials; `commitment` (告知承诺) is refused to applicants with serious bad
     credit and creates a post-check for every item approved on it."""
     if mode not in MODES:
         raise ValidationFailed.one("受理方式须为 normal、pending_materials 或 commitment", field="mode")
-    app = _for_window(session, actor, application_id)
+    app = _for_window(session, actor, application_id, "accept", version)
     now = utcnow()
     today = today or beijing.local_date(now)
     errors = validate_form(app.plan, app.form_data, app.subject_kind)
@@ -112,14 +116,15 @@ def accept(session: Session, *, actor: Principal, application_id: int, mode: str
     limit = app.plan["limit_days"]
     due = clock.deadline(cal, start=today, limit_days=limit, suspensions=(), today=today)
     case = Case(code=case_code(app, today), application_id=app.id, title=app.title,
-                lead_department_id=app.plan["lead_department_id"], status="running", acceptance_mode=mode,
+                lead_department_id=app.plan["lead_department_id"], status=CASE.states.running, acceptance_mode=mode,
                 accepted_by_id=actor.user_id, accepted_at=now, accepted_on=today, limit_days=limit,
                 deadline=due.due, deadline_estimated=bool(due.estimated_note),
                 delivery_method=app.plan.get("delivery", {}).get("method", "window"),
                 delivery_address=app.plan.get("delivery", {}).get("address") or None,
                 tasks=[])  # an initialised collection: appending below must not lazy-load (and autoflush) it
     session.add(case)
-    app.status, app.decided_at = "accepted", now
+    APPLICATION.move(session, app, "accept", actor=actor, values={"decided_at": now}, after={"case": case.code},
+                     payload={"case_code": case.code})
     session.flush()
     on_commitment = {i["code"] for i in commitment_items} if mode == "commitment" else set()
     for pos, item in enumerate(app.plan["items"], 1):
@@ -167,7 +172,7 @@ def record_delivery(session: Session, *, actor: Principal, code: str, method: st
     """统一出件: results picked up at the window, or mailed with a tracking number."""
     actor.require(Role.clerk)
     case = get_case(session, actor=actor, code=code, for_update=True)
-    if case.status != "completed":
+    if case.status != CASE.states.completed:
         raise Conflict("办件尚未办结，不能出件")
     if case.delivered_at is not None:
         raise Conflict("该办件已出件")
