@@ -7,7 +7,6 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, File, Form, Header, Path, Query, UploadFile
 
 from onewindow.cases import service
-from onewindow.cases.approval import STATUS_LABELS
 from onewindow.cases.schemas import (
     AcceptIn,
     ApplicationIn,
@@ -27,6 +26,7 @@ from onewindow.cases.schemas import (
     VerificationOut,
     VerificationResultIn,
 )
+from onewindow.cases.states import EDITABLE, TASK
 from onewindow.common.api import ERRORS
 from onewindow.common.errors import ValidationFailed
 from onewindow.common.http import CurrentUser, DbSession
@@ -45,7 +45,7 @@ PerPage = Query(20, ge=1, le=200)
 
 def task_out(task) -> dict:
     return {c: getattr(task, c) for c in TaskOut.model_fields if c != "status_label"} | {
-        "status_label": STATUS_LABELS[task.status]}
+        "status_label": TASK.label(task.status)}
 
 
 def case_out(case) -> dict:
@@ -88,7 +88,7 @@ def start(body: ApplicationIn, session: DbSession, actor: CurrentUser, key: Idem
         authorisation=body.authorisation.model_dump() if body.authorisation else None)
     if body.form_data and app.status == "draft":
         service.save_form(session, actor=actor, application_id=app.id, form_data=body.form_data)
-    if body.submit and app.status in ("draft", "returned"):
+    if body.submit and app.status in EDITABLE:
         service.submit(session, actor=actor, application_id=app.id, idempotency_key=key)
     return application_out(session, app, actor)
 

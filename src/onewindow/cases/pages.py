@@ -13,9 +13,8 @@ from sqlalchemy import select
 from onewindow.calendar.clock import SLA_LABELS
 from onewindow.cases import service
 from onewindow.cases.applying import open_pending_codes
-from onewindow.cases.approval import STATUS_LABELS
 from onewindow.cases.models import Upload
-from onewindow.cases.states import ApplicationStatus, CaseStatus
+from onewindow.cases.states import APPLICATION, CASE, EDITABLE, TASK
 from onewindow.cases.window import MODES
 from onewindow.catalog import service as catalog
 from onewindow.common import outbox
@@ -29,11 +28,9 @@ from onewindow.licences import service as licences
 from onewindow.sharing import service as sharing
 
 router = APIRouter()
-APP_STATUS = ApplicationStatus.labels()
-CASE_STATUS = CaseStatus.labels()
 MATERIAL_STATUS = {"licence": "电子证照免提交", "shared": "共享数据免提交", "bundle": "本件前置事项办结后自动取得",
                    "handed_over": "已由前置事项办结产生并流转", "uploaded": "已上传", "missing": "待上传"}
-LABELS = {"app_status": APP_STATUS, "case_status": CASE_STATUS, "task_status": STATUS_LABELS, "sla": SLA_LABELS,
+LABELS = {"app_status": APPLICATION.labels, "case_status": CASE.labels, "task_status": TASK.labels, "sla": SLA_LABELS,
           "material": MATERIAL_STATUS, "modes": MODES}
 
 
@@ -48,7 +45,7 @@ def application_context(session, app, principal) -> dict:
             "subject_key": service.masked_subject(app, principal), "labels": LABELS,
             "idempotency_key": uuid.uuid4().hex, "owed": open_pending_codes(session, app),
             "item_names": {i["code"]: i["name"] for i in app.plan["items"]},
-            "editable": app.status in ("draft", "returned") and (
+            "editable": app.status in EDITABLE and (
                 principal.role in (Role.applicant, Role.assistant)
                 or (principal.role == Role.clerk and app.channel == "window"))}
 

@@ -11,9 +11,9 @@ from fastapi.responses import RedirectResponse
 from onewindow.cases import service
 from onewindow.cases.api import COUNT_CAP
 from onewindow.cases.approval import PROCEDURES, registers_enterprise, result_known
-from onewindow.cases.checks import STATUS_LABELS as CHECK_LABELS
 from onewindow.cases.pages import LABELS, application_again, application_context
 from onewindow.cases.results import SYSTEM_ASSIGNED
+from onewindow.cases.states import VERIFICATION
 from onewindow.catalog import service as catalog
 from onewindow.common.http import CsrfChecked, DbSession, PageUser
 from onewindow.common.pagination import paginate
@@ -175,7 +175,7 @@ async def task_action(request: Request, task_id: int, action: str, session: DbSe
 def verifications(request: Request, session: DbSession, principal: PageUser,
                   status: str | None = Query(None, max_length=12), page: int = Query(1, ge=1)):
     result = paginate(session, service.due_list(actor=principal, status=status or None), page=page, per_page=20)
-    return render(request, "cases/verifications.html", {"page": result, "labels": CHECK_LABELS,
+    return render(request, "cases/verifications.html", {"page": result, "labels": VERIFICATION.labels,
                                                         "status": status or ""}, principal=principal)
 
 
@@ -184,7 +184,7 @@ def verification(request: Request, verification_id: int, session: DbSession, pri
     v = service.get_verification(session, actor=principal, verification_id=verification_id)
     task = service.get_task(session, actor=principal, task_id=v.task_id)
     return render(request, "cases/verification.html", {"v": v, "task": task, "case": task.case,
-                                                       "labels": CHECK_LABELS}, principal=principal)
+                                                       "labels": VERIFICATION.labels}, principal=principal)
 
 
 @router.post("/verifications/{verification_id}/{step}", dependencies=[CsrfChecked])
