@@ -24,6 +24,7 @@ from onewindow.cases.approval import (
     supplement,
     suspend,
 )
+from onewindow.cases.backfill import emit_missing_completions
 from onewindow.cases.checks import due_list, get_verification, record_rectification, record_result
 from onewindow.cases.queries import (
     case_list,
@@ -60,7 +61,7 @@ def received_earlier(session, *, case, received_on) -> None:
 SWEEP_ROLES = (Role.admin, Role.supervisor)
 
 __all__ = [
-    "add_system_fields", "annotate", "check_authorisation", "find_applications",
+    "add_system_fields", "annotate", "check_authorisation", "emit_missing_completions", "find_applications",
     "MODES", "PROCEDURES", "SWEEP_ROLES", "WINDOW_ROLES", "STATUS_LABELS", "SweepReport", "accept", "approve", "case_list", "due_list",
     "get_application", "get_case", "get_task", "get_verification", "list_applications", "masked_subject",
     "material_states", "queue", "received_earlier", "record_delivery", "record_rectification", "record_result", "refuse",

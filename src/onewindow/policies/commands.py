@@ -128,3 +128,23 @@ def policies_settle() -> None:
     with session_scope() as session:
         count = applying.settle_completed_applications(for_writing(session))
     typer.echo("另一进程正在处理，本次跳过" if count is None else f"已处理办结的奖补申请 {count} 件")
+
+
+@commands.command("settle-backfill")
+def policies_settle_backfill() -> None:
+    """为迁移 0008（领域事件）之前已办结、没有“办结”事件的办件补记该事件，使其奖补照常入账（幂等：再次运行不再变化）。"""
+    from onewindow import models  # noqa: F401 — every table, so a flush can order rows by their foreign keys
+    from onewindow.db import for_writing, session_scope
+    from onewindow.policies.disbursement import applying
+
+    emitted = settled = 0
+    while True:  # a batch per transaction, so a large database is not one long transaction
+        with session_scope() as session:
+            batch = applying.settle_backfill(for_writing(session))
+        if batch is None:
+            typer.echo("另一进程正在结算，本次跳过；请稍后再运行")
+            raise typer.Exit(1)
+        if batch[0] == 0:
+            break
+        emitted, settled = emitted + batch[0], settled + batch[1]
+    typer.echo(f"补记办结事件 {emitted} 个，奖补入账 {settled} 件" if emitted else "所有已办结办件均已有办结事件，无需补记")

@@ -277,6 +277,21 @@ def settle_completed_applications(session: Session, *, actor: Principal = SYSTEM
     return sum(1 for settled in report.results if settled)
 
 
+def settle_backfill(session: Session, *, holder: str | None = None, limit: int = 500) -> tuple[int, int] | None:
+    """One batch of the backfill for cases completed before domain events existed (migration 0008): cases
+    writes the "case.completed" event each of them lacks (through common.events), and this handler runs
+    on those events as on any other — once per event, so the awards settle once. Returns (events written,
+    awards settled); (0, 0) when nothing is left, so running it again changes nothing; None when another
+    process holds the settling lease. The events stay pending for any other handler (the events job)."""
+    holder = holder or lease.default_holder()
+    if not lease.acquire(session, name=SETTLE_LEASE, holder=holder, ttl=SETTLE_TTL):
+        return None
+    ids = cases.emit_missing_completions(session, limit=limit)
+    report = events.dispatch(session, [SETTLE_HANDLER], event_ids=ids, only=SETTLE_HANDLER.name) if ids else None
+    lease.release(session, name=SETTLE_LEASE, holder=holder)
+    return len(ids), sum(1 for settled in report.results if settled) if report else 0
+
+
 def applications_for(session: Session, *, actor: Principal, enterprise_id: int) -> list:
     """The enterprise's award applications, newest first (for the 可享政策 page's 申请 status)."""
     ent = readable_enterprise(session, actor, enterprise_id)
@@ -285,4 +300,4 @@ def applications_for(session: Session, *, actor: Principal, enterprise_id: int) 
 
 
 __all__ = ["RUNNING", "applications_for", "apply_for_award", "award_of", "record_case_award",
-           "settle_completed_applications"]
+           "settle_backfill", "settle_completed_applications"]
