@@ -177,3 +177,16 @@ def test_issue10_a_completed_case_cannot_complete_again(session, world):
 
     with pytest.raises(Conflict, match="办件当前为「已办结」，不能执行此操作"):
         complete(session, case=case, actor=world.supervisor)
+
+
+def test_an_accepted_application_knows_its_case_in_the_same_session(session, world):
+    """The demo's flaky 'no task 待审查' (#9.9 test): acceptance read `app.case` (None) before creating the
+    case, and the case was linked by its key only, so the application object kept None past the commit
+    (sessions do not expire on commit) — lists in that session skipped the case while the object lived,
+    which the garbage collector's timing decided. Holding the object here makes it deterministic."""
+    app = submitted_bundle(session, world)
+    case = service.accept(session, actor=world.clerk, application_id=app.id)
+    session.commit()
+    assert app.case is case
+    listed = session.scalars(service.list_applications(session, actor=world.supervisor)).all()
+    assert next(a for a in listed if a.id == app.id).case is case

@@ -115,7 +115,10 @@ def accept(session: Session, *, actor: Principal, application_id: int, mode: str
     cal = calendar.load_calendar(session)
     limit = app.plan["limit_days"]
     due = clock.deadline(cal, start=today, limit_days=limit, suspensions=(), today=today)
-    case = Case(code=case_code(app, today), application_id=app.id, title=app.title,
+    # Linked through the relationship, not only the key: reading the materials above loaded `app.case`
+    # (None then), and with expire_on_commit off that None would outlive the commit on the application
+    # object — a later list in the same session would show an accepted application without its case.
+    case = Case(code=case_code(app, today), application=app, title=app.title,
                 lead_department_id=app.plan["lead_department_id"], status=CASE.states.running, acceptance_mode=mode,
                 accepted_by_id=actor.user_id, accepted_at=now, accepted_on=today, limit_days=limit,
                 deadline=due.due, deadline_estimated=bool(due.estimated_note),
