@@ -5,7 +5,7 @@ Generation: a fresh migrated database with the demo catalogue (40 departments wi
 then applications, cases and tasks written with COPY (three connections streaming at once, foreign-key
 triggers off for the load with `session_replication_role = replica`: every reference is valid by
 construction), sequences set, and VACUUM ANALYZE — the state autovacuum reaches on a live server.
-The data: 93.5% of cases completed, 5% running, 1.5% closed; running cases 78% normal, 12% 预警 and
+The data: 95% of cases completed, 5% running (no other case state exists); running cases 78% normal, 12% 预警 and
 10% 超期; about 5 tasks per case (20% are real demo bundles, the rest 1–9 random items), so each of
 the 40 departments has its items' share of the tasks. Seeded: the same arguments give the same rows.
 
@@ -232,7 +232,7 @@ def generate_rows(n_cases: int, seed: int, items: list[ItemInfo], bundles, ids: 
             limit = max(i.limit for i in its)
             # the case's state and clock
             r = rng.random()
-            status = "completed" if r < 0.935 else ("running" if r < 0.985 else "closed")
+            status = "completed" if r < 0.95 else "running"  # the states cases.states declares for a case
             if status == "running":
                 r = rng.random()
                 sla = "overdue" if r < 0.10 else ("warning" if r < 0.22 else "normal")

@@ -50,7 +50,7 @@ class Application(Base):
     form_data: Mapped[dict] = mapped_column(JSON, default=dict)
     prefilled: Mapped[dict] = mapped_column(JSON, default=dict)  # key -> registry attribute (read-only)
     checks: Mapped[list] = mapped_column(JSON, default=list)  # condition verification results
-    status: Mapped[str] = mapped_column(String(12), index=True)
+    status: Mapped[str] = mapped_column(String(12), index=True)  # cases.states.ApplicationStatus (moves: APPLICATION)
     notice: Mapped[list | None] = mapped_column(JSON)  # 一次性告知: everything missing, in one list
     refusal_reason: Mapped[str | None] = mapped_column(Text)
     idempotency_key: Mapped[str | None] = mapped_column(String(64))
@@ -106,7 +106,7 @@ class Case(Base):
     application_id: Mapped[int] = mapped_column(ForeignKey("applications.id"), unique=True)
     title: Mapped[str] = mapped_column(String(200))
     lead_department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"), index=True)
-    status: Mapped[str] = mapped_column(String(12), index=True)  # running / completed / closed
+    status: Mapped[str] = mapped_column(String(12), index=True)  # cases.states.CaseStatus (moves: CASE)
     acceptance_mode: Mapped[str] = mapped_column(String(20))  # normal / pending_materials / commitment
     accepted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     accepted_at: Mapped[datetime] = mapped_column(UTCDateTime)
