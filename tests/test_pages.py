@@ -87,11 +87,11 @@ def _form_fields(html_text: str) -> dict:
         if 'type="checkbox"' in attrs and "checked" not in attrs:
             continue
         data[name.group(1)] = html.unescape(value.group(1)) if value else ""
-    for m in re.finditer(r'<select name="([^"]+)"[^>]*>(.*?)</select>', html_text, re.S):
+    for m in re.finditer(r'<select [^>]*name="([^"]+)"[^>]*>(.*?)</select>', html_text, re.S):
         options = re.findall(r'<option(?: value="([^"]*)")?( selected)?>([^<]*)</option>', m.group(2))
         chosen = next((o for o in options if o[1]), options[0] if options else None)
         data[m.group(1)] = html.unescape(chosen[0] or chosen[2]) if chosen else ""
-    for m in re.finditer(r'<textarea name="([^"]+)"[^>]*>(.*?)</textarea>', html_text, re.S):
+    for m in re.finditer(r'<textarea [^>]*name="([^"]+)"[^>]*>(.*?)</textarea>', html_text, re.S):
         data[m.group(1)] = html.unescape(m.group(2))
     return data
 
@@ -112,7 +112,7 @@ def test_item_form_editor_round_trip_and_errors(browser_as, catalog):
     bad = data | {"item.promised_limit_days": "9", "materials.3.code": "M-NEW", "materials.3.name": "新材料",
                   "materials.4.code": "", "materials.4.name": "缺编码"}
     r = client.post("/catalog/items/T-GA-0001/versions/2/edit", data=bad)
-    assert r.status_code == 422 and "不能超过法定时限" in r.text and "materials 第5行" in r.text
+    assert r.status_code == 422 and "不能超过法定时限" in r.text and "申请材料第5行" in r.text
     good = bad | {"item.promised_limit_days": "2", "materials.4.code": "M-NEW2"}
     assert client.post("/catalog/items/T-GA-0001/versions/2/edit", data=good).status_code == 200
     catalog.expire_all()
@@ -120,6 +120,31 @@ def test_item_form_editor_round_trip_and_errors(browser_as, catalog):
     assert draft.promised_limit_days == 2 and [m.code for m in draft.materials][-2:] == ["M-NEW", "M-NEW2"]
     row = client.get("/catalog/editor/row/materials", params={"n": 7})
     assert 'name="materials.7.code"' in row.text
+
+
+def test_issue_9_a_failed_item_draft_keeps_every_value_and_places_each_error(browser_as, catalog):
+    """#9.2: text, selections and ticks come back as typed; each error beside its control, by label."""
+    client = browser_as(Role.admin)
+    token = csrf(client.get("/catalog/items/T-GA-0001").text)
+    data = _form_fields(client.post("/catalog/items/T-GA-0001/versions", data={"csrf_token": token}).text)
+    typed = data | {"item.name": "改过的名称", "item.promised_limit_days": "99", "item.online_depth": "全程网办",
+                    "item.conditions": "新的办理条件", "materials.1.name": "改过的材料", "materials.3.code": "bad code",
+                    "materials.3.name": "新增材料", "materials.3.form": "原件"}
+    typed.pop("item.cross_province", None)
+    typed["item.commitment_allowed"] = "是"
+    r = client.post("/catalog/items/T-GA-0001/versions/2/edit", data=typed)
+    assert r.status_code == 422
+    again = _form_fields(r.text)
+    for name in ("item.name", "item.promised_limit_days", "item.online_depth", "item.conditions", "materials.1.name",
+                 "materials.3.code", "materials.3.name", "materials.3.form", "item.commitment_allowed"):
+        assert again.get(name) == typed[name], name
+    assert "item.cross_province" not in again
+    page = r.text
+    assert re.search(r'id="item-promised_limit_days-error">[^<]*不能超过法定时限', page)
+    assert re.search(r'id="materials-3-code-error">[^<]*格式不正确', page)
+    assert "申请材料第4行" in page and "「承诺办结时限（工作日）」" in page
+    for raw in ("materials 第", "item 第", "promised_limit_days："):
+        assert raw not in page
 
 
 def service_admin():

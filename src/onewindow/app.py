@@ -79,6 +79,7 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     app.mount("/static", StaticFiles(directory=str(WEB_DIR / "static")), name="static")
     domains = registry()
     app.state.event_handlers = tuple(domains.event_handlers())
+    app.state.audit_vocabulary = domains.audit_vocabulary()  # how the audit page names actions and fields
     for router in domains.api_routers():
         app.include_router(router, prefix="/api")
     for router in domains.page_routers():

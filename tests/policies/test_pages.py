@@ -199,8 +199,8 @@ def test_item_page_tests_and_a_draft_with_a_malformed_rule(client, session, poli
     r = officer.post(f"/policy-admin/items/{XGS}/versions", data={"csrf_token": token}, follow_redirects=False)
     assert r.headers["location"] == f"/policy-admin/items/{XGS}/versions/2/edit"
     form = officer.get(r.headers["location"]).text
-    fields = dict(re.findall(r'<input name="([a-z_]+)" value="([^"]*)"', form))
-    fields |= {k: html.unescape(v) for k, v in re.findall(r'<textarea name="([a-z_]+)"[^>]*>(.*?)</textarea>', form, re.S)}
+    fields = dict(re.findall(r'<input [^>]*name="([a-z_]+)"[^>]* type="(?:text|date)" value="([^"]*)"', form))
+    fields |= {k: html.unescape(v) for k, v in re.findall(r'<textarea [^>]*name="([a-z_]+)"[^>]*>(.*?)</textarea>', form, re.S)}
     fields |= {"csrf_token": token, "department": "FGW", "recurrence": "once", "auto_grant": "on"}
     r = officer.post(f"/policy-admin/items/{XGS}/versions/2/edit",
                      data={**fields, "rule": 'flags has "新升规上" and\nemployes >= 10'})
@@ -220,6 +220,28 @@ def test_item_page_tests_and_a_draft_with_a_malformed_rule(client, session, poli
                      follow_redirects=True)
     assert "第2版已发布" in r.text
     assert "新规上工业企业奖励（修订）" in officer.get(f"/policy-admin/items/{XGS}?version=2").text
+
+
+def test_issue_9_a_failed_policy_draft_keeps_every_value_and_places_each_error(client, session, policy_world):
+    """#9.2: every value typed and chosen comes back, each error beside its control, in Chinese."""
+    officer = signed_in(client, policy_world.officer)
+    token = csrf(officer.get(f"/policy-admin/items/{XGS}").text)
+    r = officer.post(f"/policy-admin/items/{XGS}/versions", data={"csrf_token": token}, follow_redirects=False)
+    typed = {"csrf_token": token, "title": "修订中的标题", "policy": "NOPE", "department": "FGW", "group": "",
+             "tags": "工业、奖励", "budget": "abc", "recurrence": "yearly", "apply_item": "", "valid_from": "2026-07-01",
+             "valid_to": "", "description": "说明文字保留", "rule": 'employes >= 10', "amount": "-5万元", "tests": ""}
+    r = officer.post(r.headers["location"], data=typed)
+    assert r.status_code == 422
+    page = r.text
+    for name in ("title", "tags", "valid_from"):
+        assert re.search(rf'name="{name}"[^>]*value="{re.escape(typed[name])}"', page), name
+    assert "说明文字保留</textarea>" in page and "-5万元</textarea>" in html.unescape(page)
+    assert re.search(r'<option value="yearly" selected>', page) and re.search(r'<option value="FGW" selected>', page)
+    assert 'name="auto_grant"' in page and "checked" not in re.search(r'<input [^>]*name="auto_grant"[^>]*>', page)[0]
+    for name, words in (("policy", "不存在"), ("budget", "须带单位"), ("rule", "employes"), ("amount", "负数")):
+        error = re.search(rf'<span class="field-error" id="{name}-error">(.*?)</span>', page, re.S)
+        assert error and words in html.unescape(error[1]), name
+    assert 'aria-invalid="true"' in page and "policy：" not in page and "budget：" not in page
 
 
 # ---------------------------------------------------------------- 免申即享 batches

@@ -15,7 +15,12 @@ def _sweep(session: Session, registry: Registry) -> str:
     return sweep.sweep(session, sources=registry.deadlines()).summary()
 
 
+def _audit():
+    from onewindow.common.audit_text import AuditVocabulary
+
+    # A loaded year's before/after lists its days: the keys are dates, shown as they are.
+    return AuditVocabulary(actions={"calendar.load": "载入年度工作日历"}, entities={"calendar_year": "年度工作日历"})
+
 DOMAIN = Domain(
     package="calendar", label="工作日历", models="models", api=("api",), pages=("pages",), commands="commands",
-    jobs=(PeriodicJob("calendar.deadlines", timedelta(minutes=5), _sweep, "巡检办理时限（预警、超期）"),),
-)
+    jobs=(PeriodicJob("calendar.deadlines", timedelta(minutes=5), _sweep, "巡检办理时限（预警、超期）"),), audit=_audit)

@@ -194,7 +194,7 @@ def start_application(session: Session, *, actor: Principal, target_kind: str, t
     event(session, app=app, actor=actor, action="draft", message="创建申请" + (
         f"（{actor.display_name}代办，授权：{authorisation.get('reference')}）" if channel == "assisted" else ""))
     audit.record(session, actor=actor, action="application.start", entity_type="application", entity_id=app.id,
-                 after={"target": f"{target_kind}:{target_code}", "channel": channel,
+                 after={"target_kind": target_kind, "target": target_code, "channel": channel,
                         "authorisation": authorisation})
     return app
 

@@ -60,22 +60,22 @@ DECIDED = ("approved", "refused", "cancelled")
 
 CASE = Machine(
     entity="case", noun="办件", model=Case, states=CaseStatus, stale="办件已被他人处理，请刷新后查看最新状态",
-    moves={"complete": Move(("running",), "completed")},
+    moves={"complete": Move(("running",), "completed", label="办结")},
     stamps={"completed": "completed_at"}, entity_id=lambda case: case.code,
 )
 
 TASK = Machine(
     entity="task", noun="任务", model=Task, states=TaskStatus, stale="任务已被他人处理，请刷新后查看最新状态",
     moves={
-        "route": Move(("waiting",), "pending"),
-        "review": Move(("pending",), "in_review"),
-        "supplement_request": Move(("pending", "in_review"), "supplement"),
-        "supplement": Move(("supplement",), "in_review"),
-        "suspend": Move(("pending", "in_review"), "suspended"),
-        "resume": Move(("suspended",), "in_review"),
-        "approve": Move(("in_review",), "approved"),
-        "refuse": Move(("pending", "in_review"), "refused"),
-        "cancel": Move(("waiting", *OPEN), "cancelled"),
+        "route": Move(("waiting",), "pending", label="前置事项办结，转入待审查"),
+        "review": Move(("pending",), "in_review", label="开始审查"),
+        "supplement_request": Move(("pending", "in_review"), "supplement", label="要求补正"),
+        "supplement": Move(("supplement",), "in_review", label="补正后继续审查"),
+        "suspend": Move(("pending", "in_review"), "suspended", label="进入特别程序"),
+        "resume": Move(("suspended",), "in_review", label="特别程序结束，继续审查"),
+        "approve": Move(("in_review",), "approved", label="准予许可"),
+        "refuse": Move(("pending", "in_review"), "refused", label="不予许可"),
+        "cancel": Move(("waiting", *OPEN), "cancelled", label="终止任务"),
     },
     stamps={"pending": "activated_at", "in_review": "review_started_at", "approved": "decided_at",
             "refused": "decided_at", "cancelled": "decided_at"},
@@ -85,8 +85,8 @@ VERIFICATION = Machine(
     entity="verification", noun="核查", model=Verification, states=VerificationStatus,
     stale="核查记录已被他人处理，请刷新",
     moves={
-        "open": Move(("waiting",), "due"),  # at the case's completion: its task was approved
-        "close": Move(("waiting",), "closed"),  # … or not: nothing to check
+        "open": Move(("waiting",), "due", label="转入待核查"),  # at the case's completion: its task was approved
+        "close": Move(("waiting",), "closed", label="无需核查"),  # … or not: nothing to check
         "pass": Move(("due",), "passed", audit="verification.result"),
         "fail": Move(("due",), "rectifying", audit="verification.result"),
         "rectified": Move(("rectifying",), "rectified", audit="verification.rectified"),

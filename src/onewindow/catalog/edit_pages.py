@@ -9,8 +9,9 @@ from fastapi.responses import RedirectResponse
 from onewindow.catalog import service, transfer
 from onewindow.catalog.fields import FORM_FIELD, ITEM, MATERIAL, export_value
 from onewindow.common import yamlio
-from onewindow.common.errors import ValidationFailed
+from onewindow.common.errors import ErrorDetail, ValidationFailed
 from onewindow.common.http import CsrfChecked, DbSession, PageUser
+from onewindow.common.kept import EMPTY, Kept, keep
 from onewindow.common.roles import Role
 from onewindow.common.web import render
 
@@ -35,29 +36,62 @@ def _as_form(doc: dict) -> dict:
     }
 
 
-def _from_form(form, code: str, version: int) -> dict:
-    """The posted form as an item document; bool columns are checkboxes, blank table rows are dropped."""
+def _from_form(form, code: str, version: int) -> tuple[dict, dict[tuple[str, int], int]]:
+    """The posted form as an item document; bool columns are checkboxes, blank table rows are dropped.
+    Also which posted row each document row came from ((table, row number) → the form's index), so an
+    error on 申请材料第2行 is shown beside the control the person typed it in."""
     def value(col, name):
         if col.kind == "bool":
             return "是" if form.get(name) else "否"
         return form.get(name)
 
     data = {"code": code, "version": version, **{c.key: value(c, f"item.{c.key}") for c in ITEM_COLS}}
+    origin: dict[tuple[str, int], int] = {}
     for table, cols in TABLES.items():
-        indexes = sorted({int(k.split(".")[1]) for k in form if k.startswith(f"{table}.") and k.split(".")[1].isdigit()})
         rows = []
-        for i in indexes:
+        for i in _indexes(form, table):
             row = {c.key: value(c, f"{table}.{i}.{c.key}") for c in cols}
             if any((row[c.key] or "").strip() for c in cols if c.kind not in ("bool",) and c.default is None):
                 rows.append(row)
+                origin[(table, len(rows))] = i
         data[table] = rows
-    return data
+    return data, origin
 
 
-def _form_page(request, session, principal, item, values: dict, *, errors=None, title=None, status_code=200):
+def _indexes(form, table: str) -> list[int]:
+    return sorted({int(k.split(".")[1]) for k in form if k.startswith(f"{table}.") and k.split(".")[1].isdigit()})
+
+
+TABLE_NAMES = {"materials": "申请材料", "form_fields": "表单字段"}
+LABELS = {"item": {c.key: c.label for c in ITEM}, **{t: {c.key: c.label for c in cols} for t, cols in TABLES.items()}}
+
+
+def _placed(exc: ValidationFailed, origin: dict[tuple[str, int], int]) -> ValidationFailed:
+    """The service reports an item's problems as a file's (sheet, row, column key); on the form each
+    goes to its control, named by its Chinese label (a table's row by its number on the page)."""
+    details = []
+    for d in exc.details:
+        table = d.sheet if d.sheet in LABELS else None
+        label = LABELS[table].get(d.field or "") if table else None
+        if table == "item" and d.field:
+            details.append(ErrorDetail(message=d.message, field=f"item.{d.field}", label=label))
+        elif table in TABLES and d.field and (table, d.row) in origin:
+            i = origin[(table, d.row)]
+            details.append(ErrorDetail(message=d.message, field=f"{table}.{i}.{d.field}",
+                                       label=f"{TABLE_NAMES[table]}第{i + 1}行{label or ''}"))
+        else:
+            details.append(ErrorDetail(message=d.message, field=None, label=label))
+    return ValidationFailed(exc.message, details=details)
+
+
+def _form_page(request, session, principal, item, values: dict, *, kept: Kept = EMPTY, rows: dict | None = None):
+    departments = service.department_tree(session)
     ctx = {"item": item, "values": values, "item_cols": ITEM_COLS, "tables": TABLES, "blank_rows": BLANK_ROWS,
-           "departments": service.department_tree(session), "errors": errors, "error_title": title}
-    return render(request, "catalog/edit_form.html", ctx, principal=principal, status_code=status_code)
+           "departments": departments, "departments_options": [(d.code, "　" * depth + d.name) for depth, d in departments],
+           "kept": kept}
+    if kept:  # shown again: the rows as posted, blank ones too, each control holding what was typed
+        ctx.update(blank_rows=0, values={**values, **{t: [{}] * n for t, n in (rows or {}).items()}})
+    return render(request, "catalog/edit_form.html", ctx, principal=principal, status_code=kept.status_code)
 
 
 @router.get("/items/{code}/versions/{version}/edit")
@@ -69,13 +103,19 @@ def edit_form(request: Request, code: str, version: int, session: DbSession, pri
 @router.post("/items/{code}/versions/{version}/edit", dependencies=[CsrfChecked])
 async def save_form(request: Request, code: str, version: int, session: DbSession, principal: PageUser):
     item = _draft(session, principal, code, version)
-    data = _from_form(await request.form(), code, version)
+    form = await request.form()
+    data, origin = _from_form(form, code, version)
     try:
         service.save_draft(session, actor=principal, data=data)
     except ValidationFailed as exc:
         session.rollback()
-        return _form_page(request, session, principal, item, _as_form(data), errors=exc.details, title=exc.message,
-                          status_code=422)
+        item = _draft(session, principal, code, version)
+        rows = {t: max(_indexes(form, t), default=-1) + 1 for t in TABLES}
+        unticked = {f"item.{c.key}" for c in ITEM_COLS if c.kind == "bool"} | {
+            f"{t}.{i}.{c.key}" for t, cols in TABLES.items() for i in range(rows[t]) for c in cols if c.kind == "bool"}
+        kept = keep(form, _placed(exc, origin), on_page=unticked)
+        return _form_page(request, session, principal, item, _as_form(transfer.item_document(item)), kept=kept,
+                          rows=rows)
     return RedirectResponse(f"/catalog/items/{code}?version={version}", status_code=303)
 
 

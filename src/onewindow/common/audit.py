@@ -103,7 +103,10 @@ def verify(session: Session, *, batch: int = 5000) -> VerifyResult:
 
 
 def list_records(session: Session, *, actor: Principal, q: str | None = None, entity_type: str | None = None,
-                 action: str | None = None, page: int = 1, per_page: int = 50) -> Page:
+                 action: str | None = None, q_actions: list[str] | None = None, page: int = 1,
+                 per_page: int = 50) -> Page:
+    """Newest first; `q` matches the actor, the object's id or the action, and `q_actions` are further
+    actions whose Chinese names matched it."""
     actor.require(*AUDIT_READERS)
     stmt = select(AuditRecord).order_by(AuditRecord.seq.desc())
     if entity_type:
@@ -113,5 +116,5 @@ def list_records(session: Session, *, actor: Principal, q: str | None = None, en
     if q:
         like = f"%{q}%"
         stmt = stmt.where(or_(AuditRecord.actor_name.like(like), AuditRecord.entity_id.like(like),
-                              AuditRecord.action.like(like)))
+                              AuditRecord.action.like(like), AuditRecord.action.in_(q_actions or [])))
     return paginate(session, stmt, page=page, per_page=per_page)

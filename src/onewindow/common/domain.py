@@ -34,11 +34,15 @@ def _events(session: Session, registry: Registry) -> str:
     return events.dispatch(session, registry.event_handlers()).summary()
 
 
+def _audit():
+    from onewindow.common.audit_text import COMMON
+
+    return COMMON
+
 DOMAIN = Domain(
     package="common", label="公共", models="models", api=("api",), pages=("pages",), commands="commands",
     jobs=(PeriodicJob("common.outbox", timedelta(minutes=1), _deliver, "发送待发通知"),
           PeriodicJob("common.audit_checkpoint", timedelta(hours=1), _checkpoint, "签名审计链检查点（SM2）"),
           PeriodicJob("common.login_failures", timedelta(hours=1), _purge_login_failures, "清理过期的登录失败记录"),
           # Retries what the after-commit dispatch did not finish (a handler failed, the process died).
-          PeriodicJob("common.events", timedelta(minutes=1), _events, "处理领域事件（重试）")),
-)
+          PeriodicJob("common.events", timedelta(minutes=1), _events, "处理领域事件（重试）")), audit=_audit)

@@ -11,6 +11,7 @@ from fastapi.responses import RedirectResponse
 from onewindow.common import audit, checkpoints
 from onewindow.common import login as signin
 from onewindow.common import service as accounts
+from onewindow.common.audit_text import AuditVocabulary
 from onewindow.common.errors import ValidationFailed
 from onewindow.common.http import CsrfChecked, DbSession, MaybeUser, PageUser, client_address
 from onewindow.common.roles import AUDIT_READERS, DEPARTMENT_ROLES
@@ -116,13 +117,19 @@ def _users_with_errors(request: Request, session, principal, exc: ValidationFail
 
 @router.get("/audit")
 def audit_page(request: Request, session: DbSession, principal: PageUser, q: str | None = Query(None, max_length=64),
-               entity_type: str | None = Query(None, max_length=64), page: int = Query(1, ge=1, le=100000),
-               verify: bool = False):
-    result = audit.list_records(session, actor=principal, q=q, entity_type=entity_type, page=page, per_page=30)
+               entity_type: str | None = Query(None, max_length=64), action: str | None = Query(None, max_length=64),
+               page: int = Query(1, ge=1, le=100000), verify: bool = False):
+    words: AuditVocabulary = request.app.state.audit_vocabulary
+    named = [key for key, name in words.actions.items() if q and q in name]  # 查「受理」 finds case.accept
+    result = audit.list_records(session, actor=principal, q=q, entity_type=entity_type, action=action or None,
+                                q_actions=named, page=page, per_page=30)
     check = checkpoints.verify(session) if verify and principal.role in AUDIT_READERS else None
-    return render(request, "audit.html", {"page": result, "q": q or "", "entity_type": entity_type or "",
-                                          "check": check}, principal=principal)
-
+    rows = [(r, words.action_label(r.action, r.entity_type), words.entity_label(r.entity_type),
+             *words.change(r.entity_type, r.before, r.after)) for r in result.items]
+    return render(request, "audit.html", {
+        "page": result, "rows": rows, "q": q or "", "entity_type": entity_type or "", "action": action or "",
+        "actions": sorted(words.actions.items(), key=lambda kv: kv[1]),
+        "entities": sorted(words.entities.items(), key=lambda kv: kv[1]), "check": check}, principal=principal)
 
 
 @router.get("/audit/checkpoints")

@@ -50,6 +50,7 @@ class Domain:
     jobs: tuple[PeriodicJob, ...] = ()
     deadlines: Callable[[], Sequence[Any]] | None = None  # the calendar.sweep.DeadlineSource list, on demand
     handlers: tuple[EventHandler, ...] = ()  # what it does on other domains' events
+    audit: Callable[[], Any] | None = None  # its common.audit_text.AuditVocabulary, on demand (#9.3)
 
     def module(self, name: str) -> ModuleType:
         return importlib.import_module(f"onewindow.{self.package}.{name}")
@@ -82,6 +83,12 @@ class Registry:
 
     def event_handlers(self) -> list[EventHandler]:
         return [h for d in self.domains for h in d.handlers]
+
+    def audit_vocabulary(self) -> Any:
+        """Every domain's audit vocabulary merged: how the audit page names actions, objects and fields."""
+        from onewindow.common.audit_text import AuditVocabulary
+
+        return AuditVocabulary.merge(d.audit() for d in self.domains if d.audit)
 
     def deadlines(self) -> list[Any]:
         return [source for d in self.domains if d.deadlines for source in d.deadlines()]

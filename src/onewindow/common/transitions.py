@@ -51,6 +51,7 @@ class Move:
     # The audit action; None → "<entity>.<move name>"; "" → none here (the caller writes a fuller one).
     audit: str | None = None
     event: bool = True  # False for moves that only re-version the row (editing a draft batch)
+    label: str = ""  # how the audit page names the move ("准予许可"); "" → the noun and the state reached
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,15 @@ class Machine:
 
     def label(self, status: str) -> str:
         return self.states(status).label
+
+    def vocabulary(self):
+        """What the audit page needs to read this machine's records: its moves' names, its noun and states."""
+        from onewindow.common.audit_text import AuditVocabulary
+
+        actions = {mv.audit or f"{self.entity}.{name}": mv.label or f"{self.noun}转为「{self.label(mv.target)}」"
+                   for name, mv in self.moves.items() if mv.audit != ""}
+        return AuditVocabulary(actions=actions, entities={self.entity: self.noun},
+                               values={f"{self.entity}.status": self.labels})
 
     def check(self, row: Any, move: str, *, version: int | None = None) -> Move:
         """Refuse a move the row cannot make now: a version other than the one read, or a wrong state."""

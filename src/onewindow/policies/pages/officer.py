@@ -13,8 +13,9 @@ from jinja2.utils import htmlsafe_json_dumps
 from onewindow.catalog import service as catalog
 from onewindow.common import time as beijing
 from onewindow.common import yamlio
-from onewindow.common.errors import DomainError, ErrorDetail, ValidationFailed
+from onewindow.common.errors import Conflict, ErrorDetail, ValidationFailed
 from onewindow.common.http import CsrfChecked, DbSession, PageUser
+from onewindow.common.kept import keep
 from onewindow.common.money import wan_number
 from onewindow.common.uploads import read_upload
 from onewindow.common.web import attempt, flash_done, form_dict, render
@@ -214,8 +215,10 @@ def _edit_context(session, principal, code: str, version: int) -> dict:
     item = library.get_item(session, code=code, version=version, actor=principal)
     if item.status != "draft":
         raise ValidationFailed.one(f"第{version}版已发布，不能修改；请新建草稿", field="version")
-    return {"item": item, "departments": catalog.list_departments(session), "groups": library.list_groups(session),
-            "recurrence": RECURRENCE}
+    departments, groups = catalog.list_departments(session), library.list_groups(session)
+    return {"item": item, "departments": departments, "groups": groups, "recurrence": RECURRENCE,
+            "department_options": [(d.code, d.name) for d in departments],
+            "group_options": [(g.code, f"{g.code} {g.name}") for g in groups]}
 
 
 @router.get(ADMIN + "/items/{code}/versions/{version}/edit")
@@ -234,11 +237,11 @@ async def save_draft(request: Request, code: Code, version: Version, session: Db
     ctx = _edit_context(session, principal, code, version)
     try:
         library.save_draft(session, actor=principal, data=_data_from(form, code))
-    except DomainError as exc:
+    except (ValidationFailed, Conflict) as exc:
+        # Shown again with everything typed, each problem beside its control (#9.2).
         session.rollback()
         ctx = _edit_context(session, principal, code, version)
-        ctx.update(form=form | {"auto_grant": form.get("auto_grant") == "on"}, error_title=exc.message,
-                   errors=[d.for_people() for d in exc.details] or [exc.message])
+        ctx.update(form=form, kept=keep(await request.form(), exc, on_page={"auto_grant"}))
         return render(request, "policies/edit.html", ctx, principal=principal, status_code=exc.status_code)
     flash_done(request, "草稿已保存；发布前会运行全部测试用例")
     return RedirectResponse(f"{ADMIN}/items/{code}?version={version}", status_code=303)
