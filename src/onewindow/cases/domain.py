@@ -25,7 +25,7 @@ def _commitments(session: Session, registry: Registry) -> str:
 
 
 def _audit():
-    from onewindow.cases.states import CASE, TASK, VERIFICATION, ApplicationStatus
+    from onewindow.cases.states import APPLICATION, CASE, TASK, VERIFICATION, ApplicationStatus
     from onewindow.cases.window import MODES
     from onewindow.common.audit_text import AuditVocabulary
 
@@ -39,7 +39,7 @@ def _audit():
         fields={"target_kind": "办理对象类型", "target": "办理对象编码", "authorisation.authoriser": "授权人", "authorisation.reference": "授权书编号",
                 "authorisation.scope": "授权范围", "authorisation.recorded_at": "登记时间", "channel": "渠道", "authorisation": "代办授权", "material": "材料编码", "file": "文件名",
                 "files": "文件", "task": "任务编号", "items": "告知内容", "application.reason": "不予受理理由",
-                "application": "申请编号", "mode": "受理方式", "deadline": "办结期限", "tasks": "事项",
+                "application": "申请编号", "case": "办件编号", "mode": "受理方式", "deadline": "办结期限", "tasks": "事项",
                 "method": "送达方式", "tracking_number": "快递单号", "field": "信息项", "purpose": "查看用途",
                 "procedure": "特别程序", "task.reason": "理由", "text": "补正要求", "result": "结果",
                 "licences": "证照编号", "summary": "办结说明", "rectification_due_on": "整改期限",
@@ -48,7 +48,7 @@ def _audit():
                 "target_kind": {"item": "事项", "bundle": "一件事"}, "method": {"window": "窗口领取", "mail": "邮寄"},
                 "application.status": ApplicationStatus.labels(),
                 "field": {"contact_phone": "联系电话", "subject_key": "申请主体证件号"}})
-    return AuditVocabulary.merge([CASE.vocabulary(), TASK.vocabulary(), VERIFICATION.vocabulary(), own])
+    return AuditVocabulary.merge([APPLICATION.vocabulary(), CASE.vocabulary(), TASK.vocabulary(), VERIFICATION.vocabulary(), own])
 
 DOMAIN = Domain(
     package="cases", label="办件", models="models", api=("api",), pages=("pages", "staff_pages"),

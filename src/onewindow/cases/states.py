@@ -47,10 +47,10 @@ APPLICATION = Machine(
     entity="application", noun="申请", model=Application, states=ApplicationStatus,
     stale="申请已在别处修改或已被处理，请刷新后查看最新状态",
     moves={
-        "submit": Move(("draft", "returned"), "submitted"),  # a returned one is resubmitted after the notice
-        "notice": Move(("submitted",), "returned"),  # 一次性告知
-        "refuse": Move(("submitted",), "refused"),  # 不予受理
-        "accept": Move(("submitted",), "accepted"),  # the case is created with it
+        "submit": Move(("draft", "returned"), "submitted", label="提交申请"),  # a returned one is resubmitted after the notice
+        "notice": Move(("submitted",), "returned", label="一次性告知（退回补齐）"),  # 一次性告知
+        "refuse": Move(("submitted",), "refused", label="不予受理"),  # 不予受理
+        "accept": Move(("submitted",), "accepted", label="受理申请"),  # the case is created with it
     },
 )
 EDITABLE = APPLICATION.moves["submit"].sources  # the applicant may still change what it holds
