@@ -2,4 +2,4 @@
 
 from onewindow.common.registry import Domain
 
-DOMAIN = Domain(package="knowledge", label="知识库", models="models", api=(), pages=())
+DOMAIN = Domain(package="knowledge", label="知识库", models="models", api=("api",), pages=("pages",))

@@ -104,9 +104,13 @@ def department_names(session: Session, *, ids) -> dict[int, str]:
     return {i: d.name for i, d in catalog.departments_by_id(session, ids=set(ids)).items()}
 
 
-def departments(session: Session) -> list[tuple[int, str]]:
-    """(id, name) of every department, for the editor's and the search page's choices."""
-    return [(d.id, d.name) for _, d in catalog.department_tree(session)]
+def departments(session: Session) -> list[tuple[int, str, str]]:
+    """(id, code, indented name) of every department in tree order, for the pages' choices."""
+    return [(d.id, d.code, "　" * depth + d.name) for depth, d in catalog.department_tree(session)]
+
+
+def department_codes(session: Session) -> dict[int, str]:
+    return catalog.department_codes(session)
 
 
 def topic_counts(session: Session) -> dict[str, int]:
