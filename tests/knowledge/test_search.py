@@ -51,3 +51,10 @@ def test_get_article_not_found_in_chinese(kb_data, session):
         kb.get_article(session, article_id=999999)
     with pytest.raises(NotFound):  # a draft is hidden from readers
         kb.get_article(session, article_id=kb_data["draft"].id)
+
+
+def test_a_word_still_being_typed_is_matched_as_a_prefix(kb_data, session):
+    # An unfinished word matches the words it begins ("住房公" → 住房公积金).
+    assert titles(kb.suggest(session, text="住房公"))[0] == "住房公积金提取需要哪些材料"
+    assert titles(kb.suggest(session, text="公积")) == ["住房公积金提取需要哪些材料"]
+    assert titles(kb.suggest(session, text="退休了公积金怎么提"))[0] == "住房公积金提取需要哪些材料"

@@ -53,8 +53,31 @@ def significant_terms(text: str) -> list[str]:
     return sorted(seen, key=len, reverse=True)[:MAX_TERMS]
 
 
+def _typing(text: str) -> tuple[list[str], str | None]:
+    """(whole words, the word still being typed or None): while the agent types, the last word may be
+    unfinished ("公积"), so it is matched as a prefix; once a separator follows it, it is whole."""
+    words = search.query_terms(text)
+    partial = words[-1] if words and text and (text[-1].isalnum() or "\u4e00" <= text[-1] <= "\u9fff") else None
+    if partial in STOP_WORDS:
+        partial = None
+    whole = significant_terms(" ".join(words[:-1] if partial else words))
+    return [w for w in whole if w != partial], partial
+
+
+def _tiers(whole: list[str], partial: str | None) -> list[tuple[list[str], str | None]]:
+    """Word sets to try, the most words first (with the unfinished word before without it, since it may
+    be a typo); at most MAX_TIERS of them run."""
+    tiers = [(whole[:k], partial) for k in range(len(whole), -1, -1) if k or partial]
+    if partial:
+        tiers += [(whole[:k], None) for k in range(len(whole), 0, -1)]
+    return sorted(tiers, key=lambda t: len(t[0]) + (t[1] is not None), reverse=True)
+
+
+MAX_TIERS = 4
+
+
 def _score(terms: list[str]):
-    """Words of the text found in the title and keywords count three, in the rest of the text one."""
+    """Words of the text found in the title count three, in the rest of the text one."""
     score = literal(0)
     for term in terms:
         score = score + case((search.contains(Article.title, term), 3), else_=0) \
@@ -63,13 +86,16 @@ def _score(terms: list[str]):
 
 
 def suggest(session: Session, *, text: str, limit: int = 5, today: date | None = None) -> list[Suggestion]:
-    terms = significant_terms(text)
-    if not terms or limit < 1:
+    whole, partial = _typing((text or "")[:500])
+    if (not whole and partial is None) or limit < 1:
         return []
     live = versions.in_force(Article, today)
+    scored = whole + ([partial] if partial else [])
     found: list[int] = []
-    for k in range(len(terms), 0, -1):
-        where = search.full_text(session, " ".join(terms[:k]), Article)
+    for n, (words, prefix) in enumerate(_tiers(whole, partial)):
+        if n == MAX_TIERS:
+            break
+        where = search.full_text(session, " ".join(words), Article, prefix=prefix)
         if where is None:
             continue
         stmt = select(Article.id).where(where, live)
@@ -77,15 +103,12 @@ def suggest(session: Session, *, text: str, limit: int = 5, today: date | None =
             stmt = stmt.where(Article.id.not_in(found))
         pool = stmt.limit(CANDIDATES).subquery()
         ranked = (select(Article.id).join(pool, pool.c.id == Article.id)
-                  .order_by(_score(terms).desc(), Article.code).limit(limit - len(found)))
+                  .order_by(_score(scored).desc(), Article.code).limit(limit - len(found)))
         found += list(session.scalars(ranked))
         if len(found) >= limit:
             break
-    if not found:  # a word still being typed ("公积") that the index holds only whole: the title, as text
-        stmt = select(Article.id).where(live, search.contains(Article.title, text.strip()[:50]))
-        found = list(session.scalars(stmt.order_by(Article.code).limit(limit)))
     rows = {a.id: a for a in session.scalars(select(Article).where(Article.id.in_(found)))} if found else {}
-    return [Suggestion(a.id, a.code, a.version, a.title, a.topic, a.department_id, snippet(a.body, terms))
+    return [Suggestion(a.id, a.code, a.version, a.title, a.topic, a.department_id, snippet(a.body, scored))
             for a in (rows[i] for i in found)]
 
 
