@@ -23,6 +23,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("sharing",),
     ("licences",),
     ("cases",),
+    ("knowledge",),
     ("policies", "demands", "ratings", "rectification", "supervision"),
     ("indicators",),
     ("demo",),

@@ -48,17 +48,24 @@ def contains(column, query: str) -> ColumnElement[bool]:
     return column.like(f"%{escaped}%", escape="\\")
 
 
-def full_text(session: Session, query: str, model) -> ColumnElement[bool] | None:
+def full_text(session: Session, query: str, model, *, prefix: str | None = None) -> ColumnElement[bool] | None:
     """Rows of `model` whose segmented text holds every word of the query, through the full-text
-    index; None when the query has no words (only punctuation)."""
+    index; None when the query has no words (only punctuation). With `prefix`, also a word starting
+    with it (a word still being typed: "公积" finds 公积金)."""
     terms = query_terms(query)
-    if not terms:
+    if prefix is not None:
+        prefix = "".join(_WORD.findall(prefix)) or None
+    if not terms and prefix is None:
         return None
     if session.get_bind().dialect.name == "postgresql":
-        return func.to_tsvector(text("'simple'"), model.search_text).op("@@")(
-            func.plainto_tsquery(text("'simple'"), " ".join(terms)))
+        if prefix is None:
+            return func.to_tsvector(text("'simple'"), model.search_text).op("@@")(
+                func.plainto_tsquery(text("'simple'"), " ".join(terms)))
+        # Quoted lexemes (the words hold only letters, digits and CJK), the last one a prefix.
+        expr = " & ".join([f"'{t}'" for t in terms] + [f"'{prefix}':*"])
+        return func.to_tsvector(text("'simple'"), model.search_text).op("@@")(func.to_tsquery(text("'simple'"), expr))
     fts = f"{model.__tablename__}_fts"  # a table name from the model, never from input
-    expr = " ".join('"' + t.replace('"', '""') + '"' for t in terms)
+    expr = " ".join(['"' + t.replace('"', '""') + '"' for t in terms] + ([f'"{prefix}"*'] if prefix else []))
     return model.id.in_(
         select(text("rowid")).select_from(text(fts)).where(text(f"{fts} MATCH :q").bindparams(q=expr)))
 

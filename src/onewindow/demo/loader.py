@@ -17,6 +17,7 @@ from onewindow.common.roles import ROLE_LABELS, Role
 from onewindow.common.security import SYSTEM
 from onewindow.demo.cases import load_cases
 from onewindow.demo.enterprises import enterprise_count, load_enterprises
+from onewindow.demo.knowledge import load_knowledge
 from onewindow.demo.registries import load_registries
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -74,6 +75,7 @@ class DemoReport:
     matched_enterprises: int = 0
     applications: int = 0
     cases: dict[str, int] = field(default_factory=dict)  # running / warning / overdue / completed
+    knowledge: int = 0  # 12345 knowledge articles in force
 
     def summary(self) -> str:
         c = self.cases
@@ -83,7 +85,7 @@ class DemoReport:
                 f"电子证照 {self.registries.get('licences', 0)} 份；惠企政策 {self.policies} 件、"
                 f"奖补事项 {self.award_items} 项，可享政策的企业 {self.matched_enterprises} 家；"
                 f"申请 {self.applications} 件，办理中 {c.get('running', 0)} 件（预警 {c.get('warning', 0)}、"
-                f"超期 {c.get('overdue', 0)}），已办结 {c.get('completed', 0)} 件。")
+                f"超期 {c.get('overdue', 0)}），已办结 {c.get('completed', 0)} 件；12345知识库现行知识 {self.knowledge} 条。")
 
 
 def load_demo(session: Session) -> DemoReport:
@@ -103,6 +105,7 @@ def load_demo(session: Session) -> DemoReport:
     report.registries["enterprises"] = enterprise_count(session)
     report.registries["licences"] = _load_licences(session, depts)
     _load_policies(session, report)
+    report.knowledge = load_knowledge(session)  # the 12345 knowledge base, through its ordinary import
     report.applications = load_cases(session)  # running cases in every state, some in 预警 and 超期
     _count(session, report)
     return report
