@@ -23,7 +23,8 @@ LAYERS: list[tuple[str, ...]] = [
     ("sharing",),
     ("licences",),
     ("cases",),
-    ("policies", "demands", "ratings", "rectification", "supervision"),
+    ("rectification",),  # the general 整改 ledger: ratings (and later demands, supervision) open items in it
+    ("policies", "demands", "ratings", "supervision"),
     ("indicators",),
     ("demo",),
 ]
