@@ -11,7 +11,7 @@ from functools import cache
 
 from onewindow.common.registry import Registry
 
-PACKAGES = ("common", "calendar", "catalog", "sharing", "cases", "licences", "policies", "rectification")
+PACKAGES = ("common", "calendar", "catalog", "sharing", "cases", "licences", "policies", "rectification", "ratings")
 
 
 @cache
