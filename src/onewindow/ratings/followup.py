@@ -85,6 +85,14 @@ def list_callbacks(session: Session, *, actor: Principal, status: str | None = N
     return paginate(session, stmt.order_by(Callback.deadline, Callback.id), page=page, per_page=per_page)
 
 
+def my_callbacks(session: Session, *, actor: Principal) -> list[Callback]:
+    """The rater's own 差评 follow-ups (what was done, and the confirmation asked of them)."""
+    if actor.role != Role.applicant:
+        return []
+    return list(session.scalars(select(Callback).join(Rating, Callback.rating_id == Rating.id)
+                                .where(Rating.rater_id == actor.user_id).order_by(Callback.id.desc()).limit(50)))
+
+
 def record_callback(session: Session, *, actor: Principal, callback_id: int, note: str,
                     version: int | None = None) -> Callback:
     """The department called the rater back: it records what it found, and the rectification opens."""
