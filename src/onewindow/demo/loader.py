@@ -74,6 +74,7 @@ class DemoReport:
     matched_enterprises: int = 0
     applications: int = 0
     cases: dict[str, int] = field(default_factory=dict)  # running / warning / overdue / completed
+    ratings: int = 0
 
     def summary(self) -> str:
         c = self.cases
@@ -83,7 +84,7 @@ class DemoReport:
                 f"电子证照 {self.registries.get('licences', 0)} 份；惠企政策 {self.policies} 件、"
                 f"奖补事项 {self.award_items} 项，可享政策的企业 {self.matched_enterprises} 家；"
                 f"申请 {self.applications} 件，办理中 {c.get('running', 0)} 件（预警 {c.get('warning', 0)}、"
-                f"超期 {c.get('overdue', 0)}），已办结 {c.get('completed', 0)} 件。")
+                f"超期 {c.get('overdue', 0)}），已办结 {c.get('completed', 0)} 件；好差评 {self.ratings} 条。")
 
 
 def load_demo(session: Session) -> DemoReport:
@@ -104,6 +105,9 @@ def load_demo(session: Session) -> DemoReport:
     report.registries["licences"] = _load_licences(session, depts)
     _load_policies(session, report)
     report.applications = load_cases(session)  # running cases in every state, some in 预警 and 超期
+    from onewindow.demo.ratings import load_ratings
+
+    report.ratings = load_ratings(session)  # 好差评 with 差评 callbacks and rectifications in every state
     _count(session, report)
     return report
 
