@@ -15,7 +15,6 @@ from onewindow.common import events
 from onewindow.common import service as accounts
 from onewindow.common.models import User
 from onewindow.common.time import today
-from onewindow.ratings import followup
 from onewindow.ratings import service as ratings
 from onewindow.ratings.models import Callback, Rating, RatingMatter
 from onewindow.rectification import service as rectification
@@ -73,13 +72,13 @@ def load_ratings(session: Session) -> int:
                               comment="希望改进")
         staff = _user(session, STAFF[code])
         if stage == "appeal":
-            followup.file_appeal(session, actor=staff, rating_id=rating.id,
+            ratings.file_appeal(session, actor=staff, rating_id=rating.id,
                                  reason="该事项不属本部门办理，评价人误选部门，窗口录像可证")
             continue
         cb = session.scalar(select(Callback).where(Callback.rating_id == rating.id))
         if stage == "pending":
             continue
-        followup.record_callback(session, actor=staff, callback_id=cb.id, note="已电话回访评价人，情况属实")
+        ratings.record_callback(session, actor=staff, callback_id=cb.id, note="已电话回访评价人，情况属实")
         if stage == "rectifying":
             rectification.add_progress(session, actor=staff, item_id=cb.rectification_id, text="已约谈窗口人员，开展服务规范培训")
             continue
@@ -88,6 +87,6 @@ def load_ratings(session: Session) -> int:
         if stage == "closed":
             rectification.accept(session, actor=supervisor, item_id=cb.rectification_id, text="整改到位，同意销号")
             events.dispatch(session, registry().event_handlers(), only="ratings.rectified")
-            followup.confirm(session, actor=citizen, callback_id=cb.id, satisfied=True, comment="改进明显，满意")
+            ratings.confirm(session, actor=citizen, callback_id=cb.id, satisfied=True, comment="改进明显，满意")
     session.flush()
     return session.query(Rating).count()

@@ -256,3 +256,21 @@ def get_rating(session: Session, *, actor: Principal, rating_id: int) -> Rating:
                 and actor.role != Role.applicant):
         return rating
     raise NotFound(f"评价{rating_id}不存在")
+
+
+# The follow-up of 差评 (callbacks, appeals) is part of the public face too.
+from onewindow.ratings.followup import (  # noqa: E402
+    confirm,
+    decide_appeal,
+    file_appeal,
+    get_appeal,
+    get_callback,
+    list_appeals,
+    list_callbacks,
+    my_callbacks,
+    record_callback,
+)
+
+__all__ = ["apply_defaults", "confirm", "decide_appeal", "file_appeal", "get_appeal", "get_callback", "get_matter",
+           "get_rating", "list_appeals", "list_callbacks", "list_ratings", "matter_by_token", "mine", "my_callbacks",
+           "my_matters", "on_case_completed", "open_visit", "rate", "record_callback"]
