@@ -32,6 +32,14 @@ def test_demo_city_loads_twice_and_meets_the_brief(session):
     assert report.policies >= 12 and report.award_items >= 60
     assert report.registries["enterprises"] >= 10_000 and report.matched_enterprises >= 1_000
     assert session.scalar(select(func.count()).select_from(ServiceItem).where(ServiceItem.status == "draft")) >= 1
+    # 好差评 (issue 12): ratings of the completed cases and window visits, defaults, 差评 followed up in every state
+    from onewindow.ratings.models import Appeal, Callback, Rating
+    from onewindow.rectification.models import RectificationItem
+
+    assert report.ratings >= 60 and session.scalar(select(func.count()).where(Rating.is_default.is_(True))) >= 1
+    assert set(session.scalars(select(Callback.status))) == {"pending", "rectifying", "satisfied"}
+    assert set(session.scalars(select(RectificationItem.status))) == {"rectifying", "submitted", "closed"}
+    assert session.scalar(select(Appeal.status)) == "pending"
 
 
 def test_engineering_bundle_meets_the_seed_limits(session):

@@ -23,8 +23,8 @@ LAYERS: list[tuple[str, ...]] = [
     ("sharing",),
     ("licences",),
     ("cases",),
-    ("knowledge",),
-    ("policies", "demands", "ratings", "rectification", "supervision"),
+    ("knowledge", "rectification"),  # the 12345 knowledge base; the general 整改 ledger ratings (later demands, supervision) open items in
+    ("policies", "demands", "ratings", "supervision"),
     ("indicators",),
     ("demo",),
 ]

@@ -28,6 +28,10 @@ class Settings:
     login_max_failures_per_address: int = 20  # per client address within the window
     login_lock_minutes: int = 15  # the window, and how long a lockout lasts
     audit_checkpoint_dir: Path | None = None  # signed audit chain heads; None → <instance_dir>/audit_checkpoints
+    rectification_days: int = 5  # 整改 time limit in working days (local rules: 5, some cities 15)
+    rating_callback_days: int = 1  # a real-name 差评 is called back within this many working days
+    rating_default_days: int = 7  # unrated matters become 基本满意 (default) this many days after completion
+    rating_change_hours: int = 24  # a rater may change a rating within this long; later a second is refused
 
 
 def parse_office_hours(text: str) -> tuple[tuple[time, time], ...]:
@@ -99,4 +103,8 @@ def get_settings() -> Settings:
         login_lock_minutes=_positive("ONEWINDOW_LOGIN_LOCK_MINUTES", "15"),
         audit_checkpoint_dir=Path(os.environ.get("ONEWINDOW_AUDIT_CHECKPOINT_DIR",
                                                  instance_dir / "audit_checkpoints")).resolve(),
+        rectification_days=_positive("ONEWINDOW_RECTIFICATION_DAYS", "5"),
+        rating_callback_days=_positive("ONEWINDOW_RATING_CALLBACK_DAYS", "1"),
+        rating_default_days=_positive("ONEWINDOW_RATING_DEFAULT_DAYS", "7"),
+        rating_change_hours=_positive("ONEWINDOW_RATING_CHANGE_HOURS", "24"),
     )

@@ -2,6 +2,9 @@
 after each stage: applying, window (acceptance and delivery), approval, checks (post-checks),
 sweep (time limits), queries (lists, timelines, masked data)."""
 
+from dataclasses import dataclass
+from datetime import datetime
+
 from onewindow.cases.access import get_application, get_case, get_task
 from onewindow.cases.annotations import add_system_fields, annotate, check_authorisation, find_applications
 from onewindow.cases.applying import (
@@ -60,8 +63,55 @@ def received_earlier(session, *, case, received_on) -> None:
     refresh_case_deadline(case, cal, today)
 SWEEP_ROLES = (Role.admin, Role.supervisor)
 
+
+@dataclass(frozen=True)
+class TaskFacts:
+    id: int
+    item_code: str
+    item_name: str
+    department_id: int
+    status: str
+    assignee_id: int | None
+
+
+@dataclass(frozen=True)
+class CaseFacts:
+    """A case as other packages (ratings) read it: plain values, who was its party and who handled it."""
+
+    code: str
+    title: str
+    target_kind: str  # item / bundle
+    target_code: str
+    status: str
+    lead_department_id: int
+    applicant_id: int | None  # the party's account (None when entered for someone without one)
+    accepted_by_id: int | None
+    completed_at: datetime | None
+    tasks: tuple[TaskFacts, ...]
+
+    @property
+    def staff_ids(self) -> set[int]:
+        return {i for i in (self.accepted_by_id, *(t.assignee_id for t in self.tasks)) if i is not None}
+
+
+def case_facts(session, *, code: str) -> CaseFacts | None:
+    """What ratings needs of a case: no actor, because it runs on the case's own "case.completed" event."""
+    from sqlalchemy import select
+
+    from onewindow.cases.models import Case
+
+    case = session.scalar(select(Case).where(Case.code == code))
+    if case is None:
+        return None
+    app = case.application
+    return CaseFacts(code=case.code, title=case.title, target_kind=app.target_kind, target_code=app.target_code,
+                     status=case.status, lead_department_id=case.lead_department_id, applicant_id=app.applicant_id,
+                     accepted_by_id=case.accepted_by_id, completed_at=case.completed_at,
+                     tasks=tuple(TaskFacts(t.id, t.item_code, t.item_name, t.department_id, t.status, t.assignee_id)
+                                 for t in case.tasks))
+
 __all__ = [
-    "add_system_fields", "annotate", "check_authorisation", "emit_missing_completions", "find_applications",
+    "CaseFacts", "TaskFacts", "add_system_fields", "annotate", "case_facts", "check_authorisation", "emit_missing_completions", "find_applications",
     "MODES", "PROCEDURES", "SWEEP_ROLES", "WINDOW_ROLES", "STATUS_LABELS", "SweepReport", "accept", "approve", "case_list", "due_list",
     "get_application", "get_case", "get_task", "get_verification", "list_applications", "masked_subject",
     "material_states", "queue", "received_earlier", "record_delivery", "record_rectification", "record_result", "refuse",

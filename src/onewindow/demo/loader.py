@@ -76,6 +76,7 @@ class DemoReport:
     applications: int = 0
     cases: dict[str, int] = field(default_factory=dict)  # running / warning / overdue / completed
     knowledge: int = 0  # 12345 knowledge articles in force
+    ratings: int = 0
 
     def summary(self) -> str:
         c = self.cases
@@ -85,7 +86,8 @@ class DemoReport:
                 f"电子证照 {self.registries.get('licences', 0)} 份；惠企政策 {self.policies} 件、"
                 f"奖补事项 {self.award_items} 项，可享政策的企业 {self.matched_enterprises} 家；"
                 f"申请 {self.applications} 件，办理中 {c.get('running', 0)} 件（预警 {c.get('warning', 0)}、"
-                f"超期 {c.get('overdue', 0)}），已办结 {c.get('completed', 0)} 件；12345知识库现行知识 {self.knowledge} 条。")
+                f"超期 {c.get('overdue', 0)}），已办结 {c.get('completed', 0)} 件；12345知识库现行知识 {self.knowledge} 条；"
+                f"好差评 {self.ratings} 条。")
 
 
 def load_demo(session: Session) -> DemoReport:
@@ -107,6 +109,9 @@ def load_demo(session: Session) -> DemoReport:
     _load_policies(session, report)
     report.knowledge = load_knowledge(session)  # the 12345 knowledge base, through its ordinary import
     report.applications = load_cases(session)  # running cases in every state, some in 预警 and 超期
+    from onewindow.demo.ratings import load_ratings
+
+    report.ratings = load_ratings(session)  # 好差评 with 差评 callbacks and rectifications in every state
     _count(session, report)
     return report
 

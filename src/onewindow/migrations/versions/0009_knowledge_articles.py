@@ -3,7 +3,7 @@ Chinese full-text index (common.search.index_ddl: FTS5 on SQLite, GIN on Postgre
 pending list there, as for the catalogue, because articles are written rarely and read on every
 keystroke of an agent).
 
-Revision ID: knowledge_1
+Revision ID: 0009
 Revises: 0008
 Create Date: 2026-12-07
 """
@@ -13,7 +13,7 @@ from alembic import op
 from onewindow.common.search import drop_ddl, index_ddl
 from onewindow.db import UTCDateTime
 
-revision = "knowledge_1"
+revision = "0009"
 down_revision = "0008"
 branch_labels = None
 depends_on = None

@@ -1,0 +1,157 @@
+"""好差评 endpoints: the party's matters and ratings, window visits (QR), callbacks, appeals, statistics."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, File, Form, Path, Query, UploadFile
+from fastapi.responses import Response
+
+from onewindow.common.api import ERRORS
+from onewindow.common.http import CurrentUser, DbSession, MaybeUser
+from onewindow.common.schemas import MAX_ID
+from onewindow.common.uploads import read_upload
+from onewindow.ratings import followup, stats
+from onewindow.ratings import service as ratings
+from onewindow.ratings.schemas import (
+    AppealOut,
+    CallbackIn,
+    CallbackOut,
+    ConfirmIn,
+    DecisionIn,
+    MatterOut,
+    MatterPageOut,
+    RatingIn,
+    RatingOut,
+    RatingPageOut,
+    StatisticsOut,
+    VisitIn,
+    VisitOut,
+)
+from onewindow.ratings.states import APPEAL, CALLBACK, KIND_LABELS, LEVELS
+
+router = APIRouter(prefix="/ratings", tags=["好差评"], responses=ERRORS)
+Id = Annotated[int, Path(ge=1, le=MAX_ID)]
+Token = Annotated[str, Path(min_length=8, max_length=43, pattern=r"^[A-Za-z0-9_-]+$")]
+By = Literal["department", "item", "clerk", "month"]
+EVIDENCE = (".pdf", ".png", ".jpg", ".jpeg", ".ofd", ".docx")
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def rating_out(r) -> dict:
+    return {"id": r.id, "matter_id": r.matter_id, "level": r.level, "level_label": LEVELS[r.level],
+            "reasons": r.reasons, "comment": r.comment, "is_default": r.is_default, "real_name": r.real_name,
+            "excluded": r.excluded, "rated_on": r.rated_on, "changed_at": r.changed_at}
+
+
+def matter_out(m, actor) -> dict:
+    mine = ratings.mine(m, actor)
+    return {"id": m.id, "kind": m.kind, "kind_label": KIND_LABELS.get(m.kind, ""), "title": m.title,
+            "department_id": m.department_id, "completed_on": m.completed_on, "default_due_on": m.default_due_on,
+            "rated": m.rated, "my_rating": rating_out(mine) if mine else None}
+
+
+def callback_out(c) -> dict:
+    return {"id": c.id, "rating_id": c.rating_id, "department_id": c.department_id, "status": c.status,
+            "status_label": CALLBACK.label(c.status), "deadline": c.deadline, "sla_state": c.sla_state, "note": c.note,
+            "rectification_id": c.rectification_id, "confirmation": c.confirmation, "version": c.version}
+
+
+def appeal_out(a) -> dict:
+    return {"id": a.id, "rating_id": a.rating_id, "department_id": a.department_id, "status": a.status,
+            "status_label": APPEAL.label(a.status), "reason": a.reason, "filename": a.filename,
+            "decision": a.decision, "version": a.version}
+
+
+def _page(result, render) -> dict:
+    return {"items": [render(x) for x in result.items], "total": result.total, "page": result.page,
+            "per_page": result.per_page}
+
+
+@router.get("/mine", response_model=MatterPageOut, summary="我的待评价与已评价事项")
+def mine(session: DbSession, principal: CurrentUser, page: int = Query(1, ge=1, le=100000)):
+    return _page(ratings.my_matters(session, actor=principal, page=page), lambda m: matter_out(m, principal))
+
+
+@router.get("/matters/{matter_id}", response_model=MatterOut, summary="评价事项")
+def matter(matter_id: Id, session: DbSession, principal: CurrentUser):
+    return matter_out(ratings.get_matter(session, actor=principal, matter_id=matter_id), principal)
+
+
+@router.post("/matters/{matter_id}/rating", response_model=RatingOut, summary="评价（限办事人本人；时限内可修改一次）")
+def rate(matter_id: Id, body: RatingIn, session: DbSession, principal: CurrentUser):
+    m = ratings.get_matter(session, actor=principal, matter_id=matter_id)
+    return rating_out(ratings.rate(session, actor=principal, matter=m, level=body.level, reasons=body.reasons,
+                                   comment=body.comment))
+
+
+@router.post("/visits", response_model=VisitOut, summary="窗口人员发起一次窗口服务评价（生成评价二维码）")
+def open_visit(body: VisitIn, session: DbSession, principal: CurrentUser):
+    m = ratings.open_visit(session, actor=principal, department_id=body.department_id, title=body.title,
+                           item_code=body.item_code)
+    return {"matter_id": m.id, "token": m.token, "url": f"/rate/{m.token}"}
+
+
+@router.post("/visits/{token}/rating", response_model=RatingOut, summary="扫码评价窗口服务")
+def rate_visit(token: Token, body: RatingIn, session: DbSession, principal: MaybeUser):
+    m = ratings.matter_by_token(session, token=token)
+    return rating_out(ratings.rate(session, actor=principal, matter=m, level=body.level, reasons=body.reasons,
+                                   comment=body.comment))
+
+
+@router.get("", response_model=RatingPageOut, summary="评价明细（统计下钻）")
+def list_ratings(session: DbSession, principal: CurrentUser, department_id: int | None = Query(None, ge=1, le=MAX_ID),
+                 item_code: str | None = Query(None, max_length=40), clerk_id: int | None = Query(None, ge=1, le=MAX_ID),
+                 level: str | None = Query(None, max_length=20), bad: bool = False, start: date | None = None,
+                 end: date | None = None, page: int = Query(1, ge=1, le=100000)):
+    result = ratings.list_ratings(session, actor=principal, department_id=department_id, item_code=item_code,
+                                  clerk_id=clerk_id, level=level, bad=bad, start=start, end=end, page=page)
+    return _page(result, rating_out)
+
+
+@router.get("/statistics", response_model=StatisticsOut, summary="好评率、差评率、差评整改率、按时整改率、主动评价率")
+def statistics(session: DbSession, principal: CurrentUser, by: By = "department", start: date | None = None,
+               end: date | None = None):
+    total, lines = stats.statistics(session, actor=principal, by=by, start=start, end=end)
+    return {"by": by, "total": total.as_dict(), "lines": [x.as_dict() for x in lines]}
+
+
+@router.get("/statistics.xlsx", summary="导出好差评统计（Excel）", response_class=Response,
+            responses={200: {"content": {XLSX: {}}}})
+def statistics_xlsx(session: DbSession, principal: CurrentUser, by: By = "department", start: date | None = None,
+                    end: date | None = None):
+    total, lines = stats.statistics(session, actor=principal, by=by, start=start, end=end)
+    return Response(stats.export_xlsx(total, lines, by=by), media_type=XLSX,
+                    headers={"Content-Disposition": "attachment; filename*=UTF-8''ratings-statistics.xlsx"})
+
+
+@router.get("/callbacks", response_model=list[CallbackOut], summary="差评回访")
+def callbacks(session: DbSession, principal: CurrentUser, status: str | None = Query(None, max_length=12),
+              page: int = Query(1, ge=1, le=100000)):
+    return [callback_out(c) for c in followup.list_callbacks(session, actor=principal, status=status, page=page).items]
+
+
+@router.post("/callbacks/{callback_id}/call", response_model=CallbackOut, summary="登记回访情况并转整改")
+def call(callback_id: Id, body: CallbackIn, session: DbSession, principal: CurrentUser):
+    return callback_out(followup.record_callback(session, actor=principal, callback_id=callback_id, note=body.note,
+                                                 version=body.version))
+
+
+@router.post("/callbacks/{callback_id}/confirm", response_model=CallbackOut, summary="评价人确认整改结果")
+def confirm(callback_id: Id, body: ConfirmIn, session: DbSession, principal: CurrentUser):
+    return callback_out(followup.confirm(session, actor=principal, callback_id=callback_id, satisfied=body.satisfied,
+                                         comment=body.comment, version=body.version))
+
+
+@router.post("/{rating_id}/appeal", response_model=AppealOut, summary="部门申诉（附证据）")
+async def appeal(rating_id: Id, session: DbSession, principal: CurrentUser,
+                 reason: Annotated[str, Form(max_length=2000)], file: Annotated[UploadFile | None, File()] = None):
+    evidence = await read_upload(file, suffixes=EVIDENCE) if file is not None and file.filename else None
+    return appeal_out(followup.file_appeal(session, actor=principal, rating_id=rating_id, reason=reason, file=evidence))
+
+
+@router.post("/appeals/{appeal_id}/decision", response_model=AppealOut, summary="审核申诉：成立（不计入统计）或驳回")
+def decide(appeal_id: Id, body: DecisionIn, session: DbSession, principal: CurrentUser):
+    return appeal_out(followup.decide_appeal(session, actor=principal, appeal_id=appeal_id, uphold=body.uphold,
+                                             decision=body.decision, version=body.version))

@@ -1,0 +1,44 @@
+"""ratings' registration: matters become rateable on "case.completed"; a rating's rectification closing
+("rectification.closed") tells the rater; unrated matters are defaulted by a periodic job; callbacks of
+差评 go to the calendar's sweep."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy.orm import Session
+
+from onewindow.common.registry import Domain, EventHandler, PeriodicJob, Registry
+
+
+def _case_completed(session: Session, event):
+    from onewindow.ratings import service
+
+    return service.on_case_completed(session, event)
+
+
+def _rectification_closed(session: Session, event):
+    from onewindow.ratings import followup
+
+    return followup.on_rectification_closed(session, event)
+
+
+def _defaults(session: Session, registry: Registry) -> str:
+    from onewindow.ratings import service
+
+    return f"默认好评（基本满意）{service.apply_defaults(session)} 件"
+
+
+def _deadlines():
+    from onewindow.ratings.deadlines import SOURCES
+
+    return SOURCES
+
+
+DOMAIN = Domain(
+    package="ratings", label="好差评", models="models", api=("api",), pages=("pages",),
+    handlers=(EventHandler("case.completed", "ratings.open_matters", _case_completed),
+              EventHandler("rectification.closed", "ratings.rectified", _rectification_closed)),
+    jobs=(PeriodicJob("ratings.defaults", timedelta(hours=1), _defaults, "逾期未评价事项默认基本满意"),),
+    deadlines=_deadlines,
+)
