@@ -35,10 +35,26 @@ def _deadlines():
     return SOURCES
 
 
+def _audit():
+    from onewindow.common.audit_text import AuditVocabulary
+    from onewindow.ratings.states import APPEAL, CALLBACK, LEVELS
+
+    own = AuditVocabulary(actions={"rating.rate": "评价", "rating.change": "修改评价", "rating.default": "默认好评（基本满意）",
+                                   "rating.exclude": "评价不计入统计", "rating_appeal.file": "提出申诉",
+                                   "rating_callback.open": "差评回访立项"},
+                          entities={"rating": "评价"},
+                          fields={"level": "评价等级", "matter": "评价事项", "reasons": "不满意原因", "comment": "评价内容",
+                                  "count": "件数", "matters": "事项", "on": "日期", "evidence": "申诉证据",
+                                  "rating_id": "评价编号", "rectification_id": "整改事项编号"},
+                          values={"level": LEVELS})
+    return AuditVocabulary.merge([CALLBACK.vocabulary(), APPEAL.vocabulary(), own])
+
+
 DOMAIN = Domain(
     package="ratings", label="好差评", models="models", api=("api",), pages=("pages",),
     handlers=(EventHandler("case.completed", "ratings.open_matters", _case_completed),
               EventHandler("rectification.closed", "ratings.rectified", _rectification_closed)),
     jobs=(PeriodicJob("ratings.defaults", timedelta(hours=1), _defaults, "逾期未评价事项默认基本满意"),),
     deadlines=_deadlines,
+    audit=_audit,
 )

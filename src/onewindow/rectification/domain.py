@@ -12,5 +12,15 @@ def _deadlines():
     return SOURCES
 
 
+def _audit():
+    from onewindow.common.audit_text import AuditVocabulary
+    from onewindow.rectification.states import ITEM
+
+    own = AuditVocabulary(actions={"rectification.open": "立项整改", "rectification.overdue": "整改超期督办",
+                                   "rectification.progress": "记录整改进展"},
+                          fields={"note_id": "进展记录编号"})
+    return AuditVocabulary.merge([ITEM.vocabulary(), own])
+
+
 DOMAIN = Domain(package="rectification", label="整改台账", models="models", api=("api",), pages=("pages",),
-                deadlines=_deadlines)
+                deadlines=_deadlines, audit=_audit)
