@@ -17,8 +17,8 @@ from onewindow.knowledge.schemas import (
     ArticleIn,
     ArticleOut,
     ArticlePage,
-    ImportOut,
-    PublishIn,
+    ArticlePublishIn,
+    KnowledgeImportOut,
     SuggestionOut,
 )
 from onewindow.knowledge.views import article_outs, suggestion_outs
@@ -75,7 +75,7 @@ def edit(code: Code, body: ArticleEditIn, session: DbSession, actor: CurrentUser
 
 
 @router.post("/codes/{code}/versions/{version}/publish", response_model=ArticleOut, summary="发布草稿版本")
-def publish(code: Code, version: Version, body: PublishIn, session: DbSession, actor: CurrentUser) -> dict:
+def publish(code: Code, version: Version, body: ArticlePublishIn, session: DbSession, actor: CurrentUser) -> dict:
     return _one(session, service.publish_article(session, actor=actor, code=code, version=version,
                                                  valid_from=body.valid_from))
 
@@ -85,7 +85,7 @@ def retire(code: Code, version: Version, session: DbSession, actor: CurrentUser)
     return _one(session, service.retire_article(session, actor=actor, code=code, version=version))
 
 
-@router.post("/import", response_model=ImportOut, summary="导入知识库（YAML 或 xlsx；有错则全部不写入）")
+@router.post("/import", response_model=KnowledgeImportOut, summary="导入知识库（YAML 或 xlsx；有错则全部不写入）")
 async def import_articles(file: UploadFile, session: DbSession, actor: CurrentUser) -> dict:
     service.require_editor(actor)
     filename, content = await read_upload(file, suffixes=(".yaml", ".yml", ".xlsx"))

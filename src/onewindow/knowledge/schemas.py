@@ -27,7 +27,7 @@ class ArticleEditIn(ArticleIn):
     expected_version: int | None = Field(None, ge=1, le=9999, description="乐观锁：读到的最新版本号")
 
 
-class PublishIn(BaseModel):
+class ArticlePublishIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     valid_from: date | None = Field(None, description="生效日期，缺省为今天")
@@ -69,7 +69,7 @@ class SuggestionOut(BaseModel):
     snippet: str = Field(description="答复内容中与输入相关的片段")
 
 
-class ImportOut(BaseModel):
+class KnowledgeImportOut(BaseModel):
     written: int = Field(description="写入的版本数")
     unchanged: int = Field(description="未变化而未写入的版本数")
     sha256: str
