@@ -9,6 +9,7 @@ from fastapi import APIRouter, File, Form, Path, Query, UploadFile
 from fastapi.responses import Response
 
 from onewindow.common.api import ERRORS
+from onewindow.common.errors import ValidationFailed
 from onewindow.common.http import CurrentUser, DbSession, MaybeUser
 from onewindow.common.schemas import MAX_ID
 from onewindow.common.uploads import read_upload
@@ -37,6 +38,17 @@ Token = Annotated[str, Path(min_length=8, max_length=43, pattern=r"^[A-Za-z0-9_-
 By = Literal["department", "item", "clerk", "month"]
 EVIDENCE = (".pdf", ".png", ".jpg", ".jpeg", ".ofd", ".docx")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# A date as text: pydantic would read a bare number as a Unix timestamp, so "start=0" must not pass as 1970.
+DateQ = Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}-\d{2}$", description="日期，如 2026-12-01")]
+
+
+def _day(value: str | None, label: str) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ValidationFailed.one(f"{label}不是有效日期", label=label) from None
 
 
 def rating_out(r) -> dict:
@@ -103,25 +115,28 @@ def rate_visit(token: Token, body: RatingIn, session: DbSession, principal: Mayb
 @router.get("", response_model=RatingPageOut, summary="评价明细（统计下钻）")
 def list_ratings(session: DbSession, principal: CurrentUser, department_id: int | None = Query(None, ge=1, le=MAX_ID),
                  item_code: str | None = Query(None, max_length=40), clerk_id: int | None = Query(None, ge=1, le=MAX_ID),
-                 level: str | None = Query(None, max_length=20), bad: bool = False, start: date | None = None,
-                 end: date | None = None, page: int = Query(1, ge=1, le=100000)):
+                 level: str | None = Query(None, max_length=20), bad: bool = False, start: DateQ = None,
+                 end: DateQ = None, page: int = Query(1, ge=1, le=100000)):
     result = ratings.list_ratings(session, actor=principal, department_id=department_id, item_code=item_code,
-                                  clerk_id=clerk_id, level=level, bad=bad, start=start, end=end, page=page)
+                                  clerk_id=clerk_id, level=level, bad=bad, start=_day(start, "开始日期"),
+                                  end=_day(end, "结束日期"), page=page)
     return _page(result, rating_out)
 
 
 @router.get("/statistics", response_model=StatisticsOut, summary="好评率、差评率、差评整改率、按时整改率、主动评价率")
-def statistics(session: DbSession, principal: CurrentUser, by: By = "department", start: date | None = None,
-               end: date | None = None):
-    total, lines = stats.statistics(session, actor=principal, by=by, start=start, end=end)
+def statistics(session: DbSession, principal: CurrentUser, by: By = "department", start: DateQ = None,
+               end: DateQ = None):
+    total, lines = stats.statistics(session, actor=principal, by=by, start=_day(start, "开始日期"),
+                                   end=_day(end, "结束日期"))
     return {"by": by, "total": total.as_dict(), "lines": [x.as_dict() for x in lines]}
 
 
 @router.get("/statistics.xlsx", summary="导出好差评统计（Excel）", response_class=Response,
             responses={200: {"content": {XLSX: {}}}})
-def statistics_xlsx(session: DbSession, principal: CurrentUser, by: By = "department", start: date | None = None,
-                    end: date | None = None):
-    total, lines = stats.statistics(session, actor=principal, by=by, start=start, end=end)
+def statistics_xlsx(session: DbSession, principal: CurrentUser, by: By = "department", start: DateQ = None,
+                    end: DateQ = None):
+    total, lines = stats.statistics(session, actor=principal, by=by, start=_day(start, "开始日期"),
+                                   end=_day(end, "结束日期"))
     return Response(stats.export_xlsx(total, lines, by=by), media_type=XLSX,
                     headers={"Content-Disposition": "attachment; filename*=UTF-8''ratings-statistics.xlsx"})
 
