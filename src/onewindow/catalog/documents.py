@@ -18,10 +18,9 @@ from onewindow.catalog.fields import (
     ITEM,
     ITEM_CODE,
     MATERIAL,
-    Col,
-    export_value,
 )
 from onewindow.common import documents
+from onewindow.common.columns import Col, export_value
 from onewindow.common.errors import ErrorCollector
 
 FORMAT = "onewindow-catalog/1"

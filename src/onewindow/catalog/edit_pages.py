@@ -7,8 +7,9 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse
 
 from onewindow.catalog import service, transfer
-from onewindow.catalog.fields import FORM_FIELD, ITEM, MATERIAL, export_value
+from onewindow.catalog.fields import FORM_FIELD, ITEM, MATERIAL
 from onewindow.common import yamlio
+from onewindow.common.columns import export_value
 from onewindow.common.errors import ErrorDetail, ValidationFailed
 from onewindow.common.http import CsrfChecked, DbSession, PageUser
 from onewindow.common.kept import EMPTY, Kept, keep

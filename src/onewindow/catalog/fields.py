@@ -7,12 +7,8 @@ and an exported file imports back unchanged.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from datetime import date, datetime
-from typing import Any
 
-from onewindow.common.documents import join_list, split_list
-from onewindow.common.errors import ErrorCollector
+from onewindow.common.columns import Col
 
 LEVELS = ("市", "县", "乡", "村")
 ITEM_TYPES = ("行政许可", "行政确认", "行政给付", "行政奖励", "行政裁决", "行政征收", "公共服务", "其他")
@@ -42,26 +38,10 @@ ITEM_CODE = re.compile(r"^[A-Z0-9-]{4,40}$")
 BASIC_CODE = re.compile(r"^[0-9]{12}$")
 FIELD_KEY = re.compile(r"^[a-z][a-z0-9_]{1,40}$")
 
-TRUE_WORDS = {"是", "true", "True", "TRUE", "1", "y", "yes", "Y"}
-FALSE_WORDS = {"否", "false", "False", "FALSE", "0", "n", "no", "N", ""}
-
-
-@dataclass(frozen=True)
-class Col:
-    key: str
-    label: str
-    kind: str = "str"  # str | text | int | bool | date | list
-    required: bool = True
-    choices: tuple[str, ...] | None = None
-    pattern: re.Pattern | None = None
-    min: int | None = None
-    max: int | None = None
-    max_len: int = 200
-    default: Any = None
-
-
-def _src_ok(value: str) -> bool:
-    return value in REGISTRY_ATTRIBUTES or bool(LICENCE_SOURCE.match(value))
+def _src_check(value: str) -> str | None:
+    if value in REGISTRY_ATTRIBUTES or LICENCE_SOURCE.match(value):
+        return None
+    return f"“{value}”不是已登记的共享数据来源"
 
 
 DEPARTMENT = (
@@ -104,7 +84,7 @@ MATERIAL = (
     Col("form", "材料形式", choices=MATERIAL_FORMS, default="电子"),
     Col("copies", "份数", "int", min=0, max=20, default=1),
     Col("source", "来源渠道", choices=MATERIAL_SOURCES, default="申请人自备"),
-    Col("shared_source", "共享来源", required=False, max_len=64),
+    Col("shared_source", "共享来源", required=False, max_len=64, check=_src_check),
     # 完税凭证 from 契税申报: inside a bundle that holds the producing item, nobody is asked for it.
     Col("produced_by", "由本一件事中的事项产生", required=False, pattern=ITEM_CODE),
 )
@@ -114,7 +94,7 @@ FORM_FIELD = (
     Col("type", "字段类型", choices=FIELD_TYPES, default="text"),
     Col("required", "必填", "bool", required=False, default=True),
     Col("options", "选项", "list", required=False, default=()),
-    Col("shared_source", "共享来源", required=False, max_len=64),
+    Col("shared_source", "共享来源", required=False, max_len=64, check=_src_check),
 )
 BUNDLE = (
     Col("code", "一件事编码", pattern=CODE),
@@ -127,89 +107,3 @@ BUNDLE_ITEM = (
     Col("item", "事项实施编码", pattern=ITEM_CODE),
     Col("depends_on", "前置事项", "list", required=False, default=()),
 )
-
-
-def _blank(value: Any) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
-
-
-def coerce(col: Col, value: Any) -> tuple[Any, str | None]:
-    """Value of the column's kind, or an error message in Chinese."""
-    if _blank(value):
-        if col.required and col.default is None:
-            return None, "不能为空"
-        return (list(col.default) if col.kind == "list" else col.default), None
-    if col.kind in ("str", "text"):
-        text = str(value).strip() if not isinstance(value, float) or not value.is_integer() else str(int(value))
-        limit = 20000 if col.kind == "text" else col.max_len
-        if len(text) > limit:
-            return None, f"不能超过{limit}个字符"
-        if col.choices and text not in col.choices:
-            return None, f"“{text}”不是可选值（{'/'.join(col.choices)}）"
-        if col.pattern and not col.pattern.match(text):
-            return None, f"“{text}”格式不正确"
-        if col.key == "shared_source" and not _src_ok(text):
-            return None, f"“{text}”不是已登记的共享数据来源"
-        return text, None
-    if col.kind == "int":
-        if isinstance(value, bool):
-            return None, "须为整数"
-        if isinstance(value, float) and value.is_integer():
-            value = int(value)
-        if isinstance(value, str) and re.fullmatch(r"\s*-?\d+\s*", value):
-            value = int(value)
-        if not isinstance(value, int):
-            return None, f"“{value}”不是整数"
-        if (col.min is not None and value < col.min) or (col.max is not None and value > col.max):
-            return None, f"须在{col.min}–{col.max}之间"
-        return value, None
-    if col.kind == "bool":
-        if isinstance(value, bool):
-            return value, None
-        if str(value).strip() in TRUE_WORDS:
-            return True, None
-        if str(value).strip() in FALSE_WORDS:
-            return False, None
-        return None, f"“{value}”应为 是/否"
-    if col.kind == "date":
-        if isinstance(value, datetime):
-            return value.date(), None
-        if isinstance(value, date):
-            return value, None
-        try:
-            return date.fromisoformat(str(value).strip()), None
-        except ValueError:
-            return None, f"“{value}”不是有效日期（YYYY-MM-DD）"
-    if col.kind == "list":
-        if isinstance(value, str):
-            return split_list(value), None
-        if not isinstance(value, list | tuple):
-            return None, "应为列表"
-        return [str(p).strip() for p in value if str(p).strip()], None
-    raise AssertionError(col.kind)
-
-
-def clean_row(cols: tuple[Col, ...], raw: dict, errors: ErrorCollector, *, sheet: str | None,
-              row: int | None) -> dict:
-    """Coerce one row; every problem goes to `errors` with its sheet, row and column. A bad value comes
-    back as None, so cross-row checks can still run on the rest of the row."""
-    out = {}
-    for col in cols:
-        value, message = coerce(col, raw.get(col.key))
-        if message:
-            errors.add(message, sheet=sheet, row=row, field=col.key)
-        out[col.key] = value
-    return out
-
-
-def export_value(col: Col, value: Any, *, for_xlsx: bool) -> Any:
-    """The inverse of `coerce`, so export → import is the identity."""
-    if not for_xlsx:
-        return list(value) if col.kind == "list" else value
-    if col.kind == "bool":
-        return "是" if value else "否"
-    if col.kind == "list":
-        return join_list(value or [])
-    if col.kind == "date":
-        return value.isoformat() if value else None
-    return value

@@ -8,7 +8,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
-from onewindow.catalog.fields import BUNDLE_ITEM, DEPARTMENT, FORM_FIELD, ITEM, MATERIAL, Col
+from onewindow.catalog.fields import BUNDLE_ITEM, DEPARTMENT, FORM_FIELD, ITEM, MATERIAL
+from onewindow.common.columns import Col
 
 _KINDS = {"str": str, "text": str, "int": int, "bool": bool, "date": date, "list": list[str]}
 

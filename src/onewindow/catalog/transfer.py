@@ -21,10 +21,11 @@ from onewindow.catalog.documents import (
     write_xlsx,
     write_yaml,
 )
-from onewindow.catalog.fields import BUNDLE, FORM_FIELD, ITEM, MATERIAL, clean_row
+from onewindow.catalog.fields import BUNDLE, FORM_FIELD, ITEM, MATERIAL
 from onewindow.catalog.models import Bundle, BundleItem, Department, FormField, Material, ServiceItem
 from onewindow.common import audit, documents, versions
 from onewindow.common import time as beijing
+from onewindow.common.columns import clean_row
 from onewindow.common.errors import ErrorCollector, ValidationFailed
 from onewindow.common.roles import Role
 from onewindow.common.search import segment

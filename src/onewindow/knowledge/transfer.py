@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from onewindow.catalog import service as catalog
 from onewindow.common import audit, documents, search
 from onewindow.common import time as beijing
+from onewindow.common.columns import export_value
 from onewindow.common.errors import ErrorCollector, ValidationFailed
 from onewindow.common.security import Principal
 from onewindow.db import utcnow
@@ -161,7 +162,7 @@ def export_articles(session: Session, *, fmt: str) -> tuple[bytes, str, str]:
         for cell in ws[1]:
             cell.font = Font(bold=True)
         for row in data["articles"]:
-            ws.append([F.export_value(c, row[c.key], for_xlsx=True) for c in F.ARTICLE])
+            ws.append([export_value(c, row[c.key], for_xlsx=True) for c in F.ARTICLE])
         out = io.BytesIO()
         book.save(out)
         return (out.getvalue(), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
