@@ -129,9 +129,9 @@ def setup_ours(engine) -> dict:
 
     from sqlalchemy import select
 
+    from onewindow.accounts import service as accounts
     from onewindow.catalog import transfer
     from onewindow.catalog.models import Department
-    from onewindow.common import service as accounts
     from onewindow.common.security import SYSTEM
     from onewindow.db import session_scope
     from onewindow.sharing.models import Person

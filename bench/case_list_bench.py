@@ -154,10 +154,11 @@ def setup(engine, rng: random.Random) -> dict:
     """Catalogue (the demo's, through the ordinary import), and accounts written with one Core insert."""
     from sqlalchemy import insert, select
 
+    from onewindow.accounts.credentials import hash_password
+    from onewindow.accounts.models import User
     from onewindow.catalog import transfer
     from onewindow.catalog.models import Department, ServiceItem
-    from onewindow.common.models import User
-    from onewindow.common.security import SYSTEM, hash_password
+    from onewindow.common.security import SYSTEM
     from onewindow.db import session_scope, utcnow
 
     path = Path(__file__).resolve().parent.parent / "src" / "onewindow" / "demo" / "data" / "catalog.yaml"
@@ -458,8 +459,8 @@ def scenarios(depts: list[int], big: int, small: int, rng: random.Random, n: int
 def supervisor(engine):
     from sqlalchemy import select
 
-    from onewindow.common import service as accounts
-    from onewindow.common.models import User
+    from onewindow.accounts import service as accounts
+    from onewindow.accounts.models import User
     from onewindow.db import session_scope
 
     with session_scope(engine) as s:
@@ -515,7 +516,7 @@ def explain(engine, actor, params: dict) -> list[dict]:
 # ---- HTTP ---------------------------------------------------------------------------------------------
 
 def bearer_token(url: str) -> str:
-    from onewindow.common import service as accounts
+    from onewindow.accounts import service as accounts
     from onewindow.db import make_engine, session_scope
 
     engine = make_engine(url)

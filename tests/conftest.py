@@ -21,8 +21,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
 from onewindow import migrate
+from onewindow.accounts import service as accounts
 from onewindow.catalog import transfer
-from onewindow.common import service as accounts
 from onewindow.common.roles import Role
 from onewindow.common.security import SYSTEM
 from onewindow.db import make_engine, recreate_postgres_database

@@ -2,9 +2,9 @@
 
 from sqlalchemy import func, select
 
+from onewindow.accounts.models import User
 from onewindow.catalog import service, transfer
 from onewindow.catalog.models import Department, ServiceItem
-from onewindow.common.models import User
 from onewindow.common.roles import Role
 from onewindow.common.security import SYSTEM
 from onewindow.demo import loader
@@ -53,8 +53,8 @@ def test_engineering_bundle_meets_the_seed_limits(session):
 
 def test_issue_9_demo_shows_the_supervisor_running_cases_and_counts_match(session, client):
     """#9.9: cases in every state, some in 预警 and 超期, and a start-up message that matches the pages."""
+    from onewindow.accounts import service as accounts
     from onewindow.cases import service as cases
-    from onewindow.common import service as accounts
     from onewindow.licences import service as licences
 
     report = loader.load_demo(session)

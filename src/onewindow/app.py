@@ -17,9 +17,8 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from onewindow import __version__
 from onewindow.common import headers
-from onewindow.common import service as accounts
 from onewindow.common.errors import Conflict, DomainError
-from onewindow.common.http import LoginRequired
+from onewindow.common.http import LoginRequired, authenticator
 from onewindow.common.web import WEB_DIR, render
 from onewindow.config import get_settings
 from onewindow.db import get_engine, session_factory, session_scope
@@ -40,7 +39,7 @@ def _signed_in(request: Request):
     if user_id is None:
         return None
     with session_scope(factory=request.app.state.session_factory) as session:
-        return accounts.principal_from_user_id(session, int(user_id), generation=int(request.session.get("gen", 0)))
+        return authenticator(request).principal_from_user_id(session, int(user_id), generation=int(request.session.get("gen", 0)))
 
 
 def _error_response(request: Request, status: int, payload: dict):
@@ -79,6 +78,7 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     app.mount("/static", StaticFiles(directory=str(WEB_DIR / "static")), name="static")
     domains = registry()
     app.state.event_handlers = tuple(domains.event_handlers())
+    app.state.authenticator = domains.authenticator()  # who a request is: accounts answer (common.http)
     app.state.audit_vocabulary = domains.audit_vocabulary()  # how the audit page names actions and fields
     for router in domains.api_routers():
         app.include_router(router, prefix="/api")

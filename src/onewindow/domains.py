@@ -11,7 +11,7 @@ from functools import cache
 
 from onewindow.common.registry import Registry
 
-PACKAGES = ("common", "calendar", "catalog", "sharing", "cases", "licences", "knowledge", "policies", "rectification",
+PACKAGES = ("common", "accounts", "calendar", "catalog", "sharing", "cases", "licences", "knowledge", "policies", "rectification",
             "ratings")
 
 

@@ -9,12 +9,13 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
+from onewindow.accounts import service as accounts
+from onewindow.accounts.credentials import hash_password
+from onewindow.accounts.models import User
 from onewindow.catalog.models import Department
-from onewindow.common import service as accounts
 from onewindow.common.ids import with_id_check, with_uscc_check
-from onewindow.common.models import User
 from onewindow.common.roles import Role
-from onewindow.common.security import Principal, hash_password
+from onewindow.common.security import Principal
 from onewindow.sharing.models import Enterprise, EnterpriseMember, Person
 from tests.conftest import PASSWORD
 

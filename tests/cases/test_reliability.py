@@ -7,11 +7,12 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
+from onewindow.accounts import service as accounts
+from onewindow.accounts.models import User
 from onewindow.cases import service
 from onewindow.cases.models import Application, Case, Task
 from onewindow.catalog import transfer
-from onewindow.common import service as accounts
-from onewindow.common.models import AuditRecord, User
+from onewindow.common.models import AuditRecord
 from onewindow.common.roles import Role
 from onewindow.common.security import SYSTEM
 from onewindow.db import for_writing, session_scope

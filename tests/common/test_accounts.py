@@ -3,9 +3,10 @@
 import pytest
 from sqlalchemy import select
 
-from onewindow.common import service as accounts
+from onewindow.accounts import service as accounts
+from onewindow.accounts.models import User
 from onewindow.common.errors import Conflict, Forbidden, ValidationFailed
-from onewindow.common.models import AuditRecord, User
+from onewindow.common.models import AuditRecord
 from onewindow.common.roles import Role
 from onewindow.common.security import SYSTEM
 from tests.conftest import PASSWORD

@@ -2,7 +2,7 @@
 
 from sqlalchemy import select
 
-from onewindow.common.models import User
+from onewindow.accounts.models import User
 from onewindow.common.pagination import paginate
 from onewindow.common.roles import Role
 

@@ -9,9 +9,10 @@ from datetime import timedelta
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from onewindow.common import login
-from onewindow.common import service as accounts
-from onewindow.common.models import ApiToken, AuditRecord
+from onewindow.accounts import login
+from onewindow.accounts import service as accounts
+from onewindow.accounts.models import ApiToken
+from onewindow.common.models import AuditRecord
 from onewindow.common.roles import Role
 from onewindow.common.security import SYSTEM
 from onewindow.config import get_settings
@@ -117,7 +118,7 @@ def test_9_11_failed_logins_are_throttled_per_address(client, user_factory, monk
 
 
 def test_9_11_lockout_ends_after_the_window(session, user_factory):
-    from onewindow.common.models import LoginFailure
+    from onewindow.accounts.models import LoginFailure
 
     user = user_factory(Role.clerk)
     for _ in range(get_settings().login_max_failures):

@@ -70,9 +70,9 @@ def approvers(server, bundle) -> dict[str, str]:
     """Department code -> an approver's username: the demo's where it has one, else a new account."""
     from sqlalchemy import select
 
+    from onewindow.accounts import service as accounts
+    from onewindow.accounts.models import User
     from onewindow.catalog.models import Department
-    from onewindow.common import service as accounts
-    from onewindow.common.models import User
     from onewindow.common.roles import Role
     from onewindow.common.security import SYSTEM
     from onewindow.db import session_scope

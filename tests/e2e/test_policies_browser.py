@@ -24,8 +24,8 @@ def matched(server) -> dict:
     loader has not done it (the loader owns this; the step is idempotent either way)."""
     from sqlalchemy import select
 
-    from onewindow.common import service as accounts
-    from onewindow.common.models import User
+    from onewindow.accounts import service as accounts
+    from onewindow.accounts.models import User
     from onewindow.common.security import SYSTEM
     from onewindow.db import session_scope
     from onewindow.demo import loader

@@ -137,16 +137,10 @@ def keys_of(raw: str | None) -> set[str]:
     return found
 
 
-# common's own vocabulary: accounts, tokens, sign-in.
+# common's own vocabulary: the fields several domains' records share. Accounts, tokens and sign-in
+# are `accounts`' (accounts/domain.py).
 COMMON = AuditVocabulary(
-    actions={"user.create": "新建用户", "user.update": "修改用户", "token.issue": "签发接口令牌",
-             "token.revoke": "吊销接口令牌", "session.revoke": "注销会话和令牌", "login.lockout": "登录失败过多，锁定"},
-    entities={"user": "用户", "api_token": "接口令牌", "login": "登录"},
-    fields={"username": "用户名", "display_name": "姓名", "role": "角色", "department_id": "部门编号",
-            "active": "启用", "user_id": "用户编号", "id_number": "身份证号", "name": "名称", "reason": "原因", "tokens": "吊销令牌数",
-            "address": "客户端地址", "scope": "锁定范围", "failures": "失败次数", "minutes": "锁定分钟数",
-            "status": "状态"},
-    values={"scope": {"account": "按账号", "address": "按地址"},
-            "role": {str(r): label for r, label in ROLE_LABELS.items()},
-            "user.reason": {"logout": "退出登录", "password_reset": "重置密码", "deactivated": "停用账号"}},
+    actions={}, entities={},
+    fields={"id_number": "身份证号", "name": "名称", "status": "状态", "role": "角色", "department_id": "部门编号"},
+    values={"role": {str(r): label for r, label in ROLE_LABELS.items()}},
 )

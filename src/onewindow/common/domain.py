@@ -1,5 +1,5 @@
-"""common's registration: accounts and sign-in pages, notifications, the audit command, delivery of
-queued notifications, the retry of domain events and the hourly signed checkpoint of the audit chain."""
+"""common's registration: the home and audit pages, the audit API and command, delivery of queued
+notifications, the retry of domain events and the hourly signed checkpoint of the audit chain."""
 
 from __future__ import annotations
 
@@ -22,12 +22,6 @@ def _checkpoint(session: Session, registry: Registry) -> str:
     return checkpoints.job(session, registry)
 
 
-def _purge_login_failures(session: Session, registry: Registry) -> str:
-    from onewindow.common import login
-
-    return f"清理过期的登录失败记录 {login.purge_failures(session)} 条"
-
-
 def _events(session: Session, registry: Registry) -> str:
     from onewindow.common import events
 
@@ -43,6 +37,5 @@ DOMAIN = Domain(
     package="common", label="公共", models="models", api=("api",), pages=("pages",), commands="commands",
     jobs=(PeriodicJob("common.outbox", timedelta(minutes=1), _deliver, "发送待发通知"),
           PeriodicJob("common.audit_checkpoint", timedelta(hours=1), _checkpoint, "签名审计链检查点（SM2）"),
-          PeriodicJob("common.login_failures", timedelta(hours=1), _purge_login_failures, "清理过期的登录失败记录"),
           # Retries what the after-commit dispatch did not finish (a handler failed, the process died).
           PeriodicJob("common.events", timedelta(minutes=1), _events, "处理领域事件（重试）")), audit=_audit)

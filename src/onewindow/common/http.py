@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Iterator
-from typing import Annotated
+from typing import Annotated, Protocol
 
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
 from onewindow.common import events
-from onewindow.common import service as accounts
 from onewindow.common.errors import Forbidden, Unauthenticated
 from onewindow.common.security import Principal
 from onewindow.db import for_writing, session_scope
@@ -39,6 +38,21 @@ def _session(request: Request) -> Iterator[Session]:
 DbSession = Annotated[Session, Depends(_session, scope="function")]
 
 
+class Authenticator(Protocol):
+    """Who a bearer token or a session cookie stands for. `common` is below the accounts that answer this,
+    so it only declares the question: a domain fills ``Domain.authenticator`` and the app keeps the one
+    registered in ``app.state.authenticator``. None means "nobody" (unknown, revoked, expired, disabled)."""
+
+    def principal_from_token(self, session: Session, token: str) -> Principal | None: ...
+
+    def principal_from_user_id(self, session: Session, user_id: int, *,
+                               generation: int | None = None) -> Principal | None: ...
+
+
+def authenticator(request: Request) -> Authenticator:
+    return request.app.state.authenticator
+
+
 def csrf_token(request: Request) -> str:
     token = request.session.get("csrf")
     if not token:
@@ -65,6 +79,7 @@ def _bearer(request: Request) -> str | None:
 
 
 def _principal(request: Request, session: Session, *, api: bool) -> Principal | None:
+    accounts = authenticator(request)
     if token := _bearer(request):
         principal = accounts.principal_from_token(session, token)
         if principal is None:

@@ -51,6 +51,8 @@ class Domain:
     deadlines: Callable[[], Sequence[Any]] | None = None  # the calendar.sweep.DeadlineSource list, on demand
     handlers: tuple[EventHandler, ...] = ()  # what it does on other domains' events
     audit: Callable[[], Any] | None = None  # its common.audit_text.AuditVocabulary, on demand (#9.3)
+    # A common.http.Authenticator, on demand: the one domain that knows accounts answers who a request is.
+    authenticator: Callable[[], Any] | None = None
 
     def module(self, name: str) -> ModuleType:
         return importlib.import_module(f"onewindow.{self.package}.{name}")
@@ -89,6 +91,13 @@ class Registry:
         from onewindow.common.audit_text import AuditVocabulary
 
         return AuditVocabulary.merge(d.audit() for d in self.domains if d.audit)
+
+    def authenticator(self) -> Any:
+        """The common.http.Authenticator: exactly one domain declares it."""
+        found = [d.authenticator() for d in self.domains if d.authenticator]
+        if len(found) != 1:
+            raise RuntimeError(f"exactly one domain must declare an authenticator, found {len(found)}")
+        return found[0]
 
     def deadlines(self) -> list[Any]:
         return [source for d in self.domains if d.deadlines for source in d.deadlines()]

@@ -14,11 +14,11 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from onewindow.accounts import service as accounts
+from onewindow.accounts.models import User
 from onewindow.calendar import service as calendar
 from onewindow.cases import service as cases
-from onewindow.common import service as accounts
 from onewindow.common import time as beijing
-from onewindow.common.models import User
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 ENTERPRISE = "91149902MA0CG2025K"  # 示范市晨光商贸有限公司, the applicant account's enterprise

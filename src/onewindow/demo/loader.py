@@ -9,10 +9,10 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from onewindow.accounts import service as accounts
+from onewindow.accounts.models import User
 from onewindow.catalog import service as catalog
 from onewindow.catalog.models import Bundle, Department, ServiceItem
-from onewindow.common import service as accounts
-from onewindow.common.models import User
 from onewindow.common.roles import ROLE_LABELS, Role
 from onewindow.common.security import SYSTEM
 from onewindow.demo.cases import load_cases

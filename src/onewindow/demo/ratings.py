@@ -10,10 +10,10 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from onewindow.accounts import service as accounts
+from onewindow.accounts.models import User
 from onewindow.catalog import service as catalog
 from onewindow.common import events
-from onewindow.common import service as accounts
-from onewindow.common.models import User
 from onewindow.common.time import today
 from onewindow.ratings import service as ratings
 from onewindow.ratings.models import Callback, Rating, RatingMatter

@@ -12,10 +12,10 @@ import yaml
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from onewindow.accounts.models import User
 from onewindow.common.ids import USCC_CHARS
 from onewindow.common.ids import with_id_check as id_with_check
 from onewindow.common.ids import with_uscc_check as uscc_with_check
-from onewindow.common.models import User
 from onewindow.sharing.models import CreditRecord, Enterprise, EnterpriseMember, Person
 
 DATA = Path(__file__).resolve().parent.parent / "demo" / "data" / "registries.yaml"

@@ -16,9 +16,9 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from onewindow.accounts import service as accounts
 from onewindow.catalog import service as catalog
 from onewindow.common.errors import Forbidden, ValidationFailed
-from onewindow.common.models import User
 from onewindow.common.roles import Role
 from onewindow.common.security import Principal
 from onewindow.ratings.models import Rating, RatingMatter
@@ -119,9 +119,7 @@ def _label(session: Session, by: str, lines: dict[str, Line]) -> None:
     elif by == "item":
         names = {c: i.name for c, i in catalog.current_items(session, keys).items()}
     elif by == "clerk":
-        names = dict(session.execute(select(User.id, User.display_name)
-                                     .where(User.id.in_([int(k) for k in keys]))).tuples().all()) if keys else {}
-        names = {str(k): v for k, v in names.items()}
+        names = {str(k): v for k, v in accounts.display_names(session, keys).items()}
     else:
         names = {k: f"{k[:4]}年{int(k[5:])}月" for k in keys}
     for key, line in lines.items():

@@ -16,17 +16,11 @@ from datetime import timedelta
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
+from onewindow.accounts.credentials import hash_password, needs_rehash, verify_nobody, verify_password
+from onewindow.accounts.models import ApiToken, LoginFailure, User
 from onewindow.common import audit
 from onewindow.common.errors import DomainError, TooManyRequests, Unauthenticated
-from onewindow.common.models import ApiToken, LoginFailure, User
-from onewindow.common.security import (
-    SYSTEM,
-    Principal,
-    hash_password,
-    needs_rehash,
-    verify_nobody,
-    verify_password,
-)
+from onewindow.common.security import SYSTEM, Principal
 from onewindow.config import get_settings
 from onewindow.db import utcnow
 

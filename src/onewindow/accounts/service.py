@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
+import logging
 import re
+from datetime import timedelta
 
-from sqlalchemy import column, or_, select, table
+from sqlalchemy import column, or_, select, table, update
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-from onewindow.common import audit, login
-from onewindow.common.errors import Conflict, ErrorCollector, NotFound
-from onewindow.common.models import ApiToken, User
-from onewindow.common.pagination import Page, paginate
-from onewindow.common.roles import DEPARTMENT_ROLES, Role
-from onewindow.common.security import (
-    Principal,
+from onewindow.accounts import login
+from onewindow.accounts.credentials import (
     hash_password,
     needs_rehash,
     new_token,
@@ -21,10 +19,18 @@ from onewindow.common.security import (
     verify_nobody,
     verify_password,
 )
-from onewindow.db import utcnow
+from onewindow.accounts.models import ApiToken, User
+from onewindow.common import audit
+from onewindow.common.errors import Conflict, ErrorCollector, NotFound
+from onewindow.common.pagination import Page, paginate
+from onewindow.common.roles import DEPARTMENT_ROLES, Role
+from onewindow.common.security import Principal
+from onewindow.db import for_writing, utcnow
 
+log = logging.getLogger(__name__)
+TOUCH_EVERY = timedelta(minutes=1)  # how stale a token's last_used_at may get
 USERNAME = re.compile(r"^[A-Za-z0-9_.\-]{3,64}$")
-# The catalogue owns this table; accounts only read ids and names, so `common` need not import it.
+# The catalogue owns this table; accounts only read ids and names, so `accounts` (below it) need not import it.
 _departments = table("departments", column("id"), column("code"), column("name"))
 
 
@@ -174,15 +180,62 @@ def revoke_token(session: Session, *, actor: Principal, token_id: int) -> None:
 
 
 def principal_from_token(session: Session, token: str) -> Principal | None:
+    """The token's owner when it is live (common.http's Authenticator calls this for each bearer request)."""
     row = session.scalar(select(ApiToken).where(ApiToken.token_hash == token_digest(token)))
     if row is None or row.revoked_at is not None:
         return None
-    if (row.expires_at or login.token_expiry(row.created_at)) <= utcnow():
+    now = utcnow()
+    if (row.expires_at or login.token_expiry(row.created_at)) <= now:
         return None
     user = session.get(User, row.user_id)
     if user is None or not user.active:
         return None
+    if row.last_used_at is None or row.last_used_at <= now - TOUCH_EVERY:
+        _touch(session, token_id=row.id, now=now)
     return principal_for(user)
+
+
+def _touch(session: Session, *, token_id: int, now) -> None:
+    """Stamp `last_used_at`, at most once per TOUCH_EVERY per token, so a busy client does not write on
+    every request. Its own short unit of work: the request's may be a read (on SQLite a read that turns
+    into a write fails when another writer came between), and bookkeeping must never fail a request."""
+    try:
+        with Session(bind=session.get_bind(), join_transaction_mode="create_savepoint") as own:
+            for_writing(own)
+            # The condition again in the UPDATE: of processes racing on one token, one writes per minute.
+            own.execute(update(ApiToken).where(ApiToken.id == token_id, or_(
+                ApiToken.last_used_at.is_(None), ApiToken.last_used_at <= now - TOUCH_EVERY)).values(last_used_at=now))
+            own.commit()
+    except OperationalError:  # the database is busy: the stamp waits for the next request
+        log.warning("api token %s: last_used_at not updated (database busy)", token_id)
+
+
+def list_tokens(session: Session, *, actor: Principal, user_id: int | None = None) -> list[ApiToken]:
+    """The tokens issued to an account, newest first: one's own, or (admins) anyone's."""
+    owner = actor.user_id if user_id is None else user_id
+    if owner != actor.user_id:
+        actor.require(Role.admin)
+    if owner is None:
+        return []
+    return list(session.scalars(select(ApiToken).where(ApiToken.user_id == owner).order_by(ApiToken.id.desc())))
+
+
+def token_rows(session: Session, *, actor: Principal) -> list[tuple[ApiToken, object, str]]:
+    """(token, when it expires, its state in Chinese) for the actor's own tokens page."""
+    now, rows = utcnow(), []
+    for row in list_tokens(session, actor=actor):
+        expires = row.expires_at or login.token_expiry(row.created_at)
+        state = "已吊销" if row.revoked_at is not None else "已过期" if expires <= now else "有效"
+        rows.append((row, expires, state))
+    return rows
+
+
+def display_names(session: Session, user_ids) -> dict[int, str]:
+    """id → display name, for the domains that show who did something (ratings' statistics)."""
+    ids = {int(i) for i in user_ids}
+    if not ids:
+        return {}
+    return dict(session.execute(select(User.id, User.display_name).where(User.id.in_(ids))).tuples().all())
 
 
 def principal_from_user_id(session: Session, user_id: int, *, generation: int | None = None) -> Principal | None:
