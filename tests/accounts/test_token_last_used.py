@@ -4,14 +4,16 @@
 
 from datetime import timedelta
 
+from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 
 from onewindow.accounts.models import ApiToken
 from onewindow.accounts.service import TOUCH_EVERY
+from onewindow.app import create_app
 from onewindow.common.models import AuditRecord
 from onewindow.common.roles import Role
-from onewindow.db import utcnow
-from tests.conftest import PASSWORD
+from onewindow.db import session_scope, utcnow
+from tests.conftest import PASSWORD, live_engine, make_user
 
 
 def _issue(client, username):
@@ -75,3 +77,23 @@ def test_9_tokens_page_shows_last_use_in_chinese(browser_as, client, user_factor
     assert client.get("/api/me", headers={"Authorization": f"Bearer {token}"}).status_code == 200
     html = page_client.get("/account/tokens").text
     assert "从未使用" not in html and token not in html
+
+
+def test_9_a_writing_request_stamps_its_token_too(worker_id, caplog):
+    """On a database that really commits: a write request already holds SQLite's write lock, so the stamp
+    must not wait for a second connection (it would time out and be lost)."""
+    engine = live_engine(worker_id, "tokens")
+    try:
+        with session_scope(engine) as s:
+            make_user(s, role=Role.clerk, username="live_token_user")
+        client = TestClient(create_app(engine))
+        token, token_id = _issue(client, "live_token_user")
+        _, spare_id = _issue(client, "live_token_user")
+        gone = client.delete(f"/api/auth/tokens/{spare_id}", headers={"Authorization": f"Bearer {token}"})
+        assert gone.status_code == 204
+        assert "last_used_at not updated" not in caplog.text
+        with session_scope(engine) as s:
+            assert s.scalar(select(ApiToken.last_used_at).where(ApiToken.id == token_id)) is not None
+            assert s.scalar(select(ApiToken.revoked_at).where(ApiToken.id == spare_id)) is not None
+    finally:
+        engine.dispose()

@@ -25,7 +25,7 @@ from onewindow.common.errors import Conflict, ErrorCollector, NotFound
 from onewindow.common.pagination import Page, paginate
 from onewindow.common.roles import DEPARTMENT_ROLES, Role
 from onewindow.common.security import Principal
-from onewindow.db import for_writing, utcnow
+from onewindow.db import WRITING, for_writing, utcnow
 
 log = logging.getLogger(__name__)
 TOUCH_EVERY = timedelta(minutes=1)  # how stale a token's last_used_at may get
@@ -197,14 +197,23 @@ def principal_from_token(session: Session, token: str) -> Principal | None:
 
 def _touch(session: Session, *, token_id: int, now) -> None:
     """Stamp `last_used_at`, at most once per TOUCH_EVERY per token, so a busy client does not write on
-    every request. Its own short unit of work: the request's may be a read (on SQLite a read that turns
-    into a write fails when another writer came between), and bookkeeping must never fail a request."""
+    every request. The stamp is bookkeeping and must never fail or hold up a request."""
+    # The condition again in the UPDATE: of processes racing on one token, one writes per minute.
+    stamp = update(ApiToken).where(ApiToken.id == token_id, or_(
+        ApiToken.last_used_at.is_(None), ApiToken.last_used_at <= now - TOUCH_EVERY)).values(last_used_at=now)
+    connection = session.connection()
+    if connection.dialect.name == "sqlite" and connection.get_execution_options().get(WRITING):
+        # A writing request already holds SQLite's one write lock (BEGIN IMMEDIATE), which a second
+        # connection would wait for in vain: the stamp commits with the request.
+        session.execute(stamp, execution_options={"synchronize_session": False})
+        return
+    # Otherwise its own short unit of work: the request may be a read (on SQLite a read that turns into
+    # a write fails when another writer came between), and on PostgreSQL the token's row stays unlocked
+    # while the request runs.
     try:
         with Session(bind=session.get_bind(), join_transaction_mode="create_savepoint") as own:
             for_writing(own)
-            # The condition again in the UPDATE: of processes racing on one token, one writes per minute.
-            own.execute(update(ApiToken).where(ApiToken.id == token_id, or_(
-                ApiToken.last_used_at.is_(None), ApiToken.last_used_at <= now - TOUCH_EVERY)).values(last_used_at=now))
+            own.execute(stamp, execution_options={"synchronize_session": False})
             own.commit()
     except OperationalError:  # the database is busy: the stamp waits for the next request
         log.warning("api token %s: last_used_at not updated (database busy)", token_id)
