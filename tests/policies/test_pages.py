@@ -298,3 +298,25 @@ def test_batch_generate_exclude_approve_pay_and_the_enterprise_sees_it(client, s
     mine = text_of(applicant.get("/my/policies", params={"enterprise_id": w.ent("甲").id}).text)
     assert "已兑现 5万元" in mine and "GK-2026-0702" in mine
     assert "GK-2026-0702" not in applicant.get("/my/policies", params={"enterprise_id": w.ent("乙").id}).text
+
+
+def test_issue_9_a_failed_publish_keeps_the_date_and_shows_its_error_beside_it(client, session, policy_world):
+    """#9.2 for the publish form: the date typed stays in the box and its error sits beside it."""
+    officer = signed_in(client, policy_world.officer)
+    token = csrf(officer.get(f"/policy-admin/items/{XGS}").text)
+    officer.post(f"/policy-admin/items/{XGS}/versions", data={"csrf_token": token})
+    r = officer.get(f"/policy-admin/items/{XGS}")
+    draft = int(re.search(rf"/policy-admin/items/{XGS}/versions/(\d+)/publish", r.text)[1])
+    for typed, words in (("2026-13-01", "生效日期格式"), ("2099-02-30", "生效日期格式")):
+        r = officer.post(f"/policy-admin/items/{XGS}/versions/{draft}/publish",
+                         data={"csrf_token": token, "valid_from": typed})
+        assert r.status_code == 422
+        box = re.search(r'<input [^>]*name="valid_from"[^>]*>', r.text)[0]
+        assert f'value="{typed}"' in box and 'aria-invalid="true"' in box
+        beside = re.search(r'name="valid_from"[^>]*>\s*<button type="submit">发布</button>'
+                           r'<span class="field-error" id="valid_from-error">(.*?)</span>', r.text, re.S)
+        assert beside and words in html.unescape(beside[1])
+        assert '<a href="#valid_from">' in r.text  # the summary links to the control
+    r = officer.post(f"/policy-admin/items/{XGS}/versions/{draft}/publish",
+                     data={"csrf_token": token, "valid_from": "2026-07-01"}, follow_redirects=True)
+    assert f"第{draft}版已发布" in r.text and "field-error" not in r.text
