@@ -108,3 +108,13 @@ def test_9_13_supervisor_reveals_only_with_a_reason(client, session, world):
     r = page.post(f"/applications/{case.application_id}/reveal",
                   data={"field": "legal_person_id_number", "csrf_token": csrf(html)})
     assert r.status_code == 422 and "查看理由" in r.text and world.person_key not in r.text
+
+
+def test_9_3_reveal_audit_names_the_field_by_its_chinese_label(client, session, world):
+    """The audit page reads 信息项：法定代表人身份证号, never the form's field key."""
+    case = accepted_case(session, world)
+    assert _reveal(api(client, world.approvers["SCJGJ"]), case.application_id, "legal_person_id_number").status_code == 200
+    assert _reveal(api(client, world.approvers["SWJ"]), case.application_id, "contact_phone").status_code == 200
+    page = browser(client, world.supervisor).get("/audit", params={"action": "personal_data.reveal"}).text
+    assert "查看个人信息原文" in page and "信息项：法定代表人身份证号" in page and "信息项：联系电话" in page
+    assert "legal_person_id_number" not in page and "contact_phone" not in page
