@@ -25,8 +25,8 @@ def _commitments(session: Session, registry: Registry) -> str:
 
 
 def _audit():
-    from onewindow.cases.states import APPLICATION, CASE, TASK, VERIFICATION, ApplicationStatus
     from onewindow.cases.queries import OWN_FIELDS
+    from onewindow.cases.states import APPLICATION, CASE, TASK, VERIFICATION, ApplicationStatus
     from onewindow.cases.window import MODES
     from onewindow.common.audit_text import AuditVocabulary
 
