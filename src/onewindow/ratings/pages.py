@@ -18,7 +18,7 @@ from onewindow.common.uploads import read_upload
 from onewindow.common.web import attempt, render
 from onewindow.ratings import followup, stats
 from onewindow.ratings import service as ratings
-from onewindow.ratings.api import EVIDENCE, XLSX
+from onewindow.ratings.api import EVIDENCE, XLSX, RateLimited
 from onewindow.ratings.states import APPEAL, BAD, CALLBACK, KIND_LABELS, LEVELS, REASONS
 
 router = APIRouter()
@@ -78,13 +78,13 @@ async def rate(request: Request, matter_id: int, session: DbSession, principal: 
     return await attempt(request, session, run, back=back, done="感谢您的评价")
 
 
-@router.get("/rate/{token}")
+@router.get("/rate/{token}", dependencies=[RateLimited])
 def visit_page(request: Request, token: str, session: DbSession, principal: MaybeUser):
     matter = ratings.matter_by_token(session, token=token[:64])
     return _rate_page(request, matter, principal, action=f"/rate/{matter.token}")
 
 
-@router.post("/rate/{token}", dependencies=[CsrfChecked])
+@router.post("/rate/{token}", dependencies=[RateLimited, CsrfChecked])
 async def rate_visit(request: Request, token: str, session: DbSession, principal: MaybeUser):
     data, reasons = await _form(request)
     back = f"/rate/{token[:64]}"
