@@ -87,6 +87,25 @@ def open_visit(session: Session, *, actor: Principal, department_id: int, title:
                    staff_ids={actor.user_id} if actor.user_id else set(), token=token)
 
 
+def open_visits(session: Session, *, actor: Principal, clerk_id: int | None = None) -> list[tuple[RatingMatter, str]]:
+    """Window visits not yet rated, with their clerk's name, for the printable QR sheet: a clerk sees their
+    own, a department's staff their department's, supervisors and admins every window's."""
+    from onewindow.common.models import User
+
+    stmt = (select(RatingMatter, User.display_name).outerjoin(User, User.id == RatingMatter.clerk_id)
+            .where(RatingMatter.kind == "window", RatingMatter.rated.is_(False), RatingMatter.token.is_not(None)))
+    if actor.role in WINDOW_ROLES:
+        stmt = stmt.where(RatingMatter.clerk_id == actor.user_id)
+    elif actor.role not in (Role.supervisor, Role.admin):
+        if actor.department_id is None:
+            raise Forbidden("无权查看窗口评价二维码")
+        stmt = stmt.where(RatingMatter.department_id == actor.department_id)
+    if clerk_id is not None:
+        stmt = stmt.where(RatingMatter.clerk_id == clerk_id)
+    rows = session.execute(stmt.order_by(RatingMatter.clerk_id, RatingMatter.id).limit(500)).all()
+    return [(m, name or "窗口人员") for m, name in rows]
+
+
 # ---------------------------------------------------------------- reading
 
 def get_matter(session: Session, *, actor: Principal | None, matter_id: int) -> RatingMatter:
@@ -273,4 +292,4 @@ from onewindow.ratings.followup import (  # noqa: E402
 
 __all__ = ["apply_defaults", "confirm", "decide_appeal", "file_appeal", "get_appeal", "get_callback", "get_matter",
            "get_rating", "list_appeals", "list_callbacks", "list_ratings", "matter_by_token", "mine", "my_callbacks",
-           "my_matters", "on_case_completed", "open_visit", "rate", "record_callback"]
+           "my_matters", "on_case_completed", "open_visit", "open_visits", "rate", "record_callback"]
