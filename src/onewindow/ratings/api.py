@@ -49,7 +49,7 @@ def anonymous_rate_limit(request: Request) -> None:
 
 
 RateLimited = Depends(anonymous_rate_limit)
-By = Literal["department", "item", "clerk", "month"]
+By = Literal["department", "item", "clerk", "kind", "month"]
 EVIDENCE = (".pdf", ".png", ".jpg", ".jpeg", ".ofd", ".docx")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # A date as text: pydantic would read a bare number as a Unix timestamp, so "start=0" must not pass as 1970.

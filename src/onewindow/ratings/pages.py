@@ -285,6 +285,8 @@ def drill_down(request: Request, session: DbSession, principal: PageUser, by: st
         filters["item_code"] = key
     elif by == "clerk" and key.isdigit():
         filters["clerk_id"] = int(key)
+    elif by == "kind" and key in KIND_LABELS:
+        filters["kind"] = key
     elif by == "month" and len(key) == 7:
         y, m = int(key[:4]), int(key[5:])
         first, last = date(y, m, 1), date(y + m // 12, m % 12 + 1, 1) - timedelta(days=1)

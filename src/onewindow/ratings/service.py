@@ -240,7 +240,7 @@ def apply_defaults(session: Session, *, on: date | None = None, limit: int = 500
 
 def list_ratings(session: Session, *, actor: Principal, department_id: int | None = None,
                  item_code: str | None = None, clerk_id: int | None = None, level: str | None = None,
-                 start: date | None = None, end: date | None = None, bad: bool = False,
+                 start: date | None = None, end: date | None = None, bad: bool = False, kind: str | None = None,
                  page: int = 1, per_page: int = 20) -> Page:
     """The drill-down behind every statistic: the supervisor sees all, a department its own."""
     stmt = select(Rating).join(RatingMatter, Rating.matter_id == RatingMatter.id)
@@ -254,6 +254,8 @@ def list_ratings(session: Session, *, actor: Principal, department_id: int | Non
         stmt = stmt.where(RatingMatter.item_code == item_code)
     if clerk_id is not None:
         stmt = stmt.where(RatingMatter.clerk_id == clerk_id)
+    if kind:
+        stmt = stmt.where(RatingMatter.kind == kind)
     if level:
         stmt = stmt.where(Rating.level == level)
     if bad:
