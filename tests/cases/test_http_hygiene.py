@@ -108,3 +108,61 @@ def test_9_13_supervisor_reveals_only_with_a_reason(client, session, world):
     r = page.post(f"/applications/{case.application_id}/reveal",
                   data={"field": "legal_person_id_number", "csrf_token": csrf(html)})
     assert r.status_code == 422 and "查看理由" in r.text and world.person_key not in r.text
+
+
+def test_9_3_reveal_audit_names_the_field_by_its_chinese_label(client, session, world):
+    """The audit page reads 信息项：法定代表人身份证号, never the form's field key."""
+    case = accepted_case(session, world)
+    assert _reveal(api(client, world.approvers["SCJGJ"]), case.application_id, "legal_person_id_number").status_code == 200
+    assert _reveal(api(client, world.approvers["SWJ"]), case.application_id, "contact_phone").status_code == 200
+    page = browser(client, world.supervisor).get("/audit", params={"action": "personal_data.reveal"}).text
+    assert "查看个人信息原文" in page and "信息项：法定代表人身份证号" in page and "信息项：联系电话" in page
+    assert "legal_person_id_number" not in page and "contact_phone" not in page
+
+
+def _ofd() -> bytes:
+    import io
+    import zipfile
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("OFD.xml", "<ofd:OFD/>")
+    return buf.getvalue()
+
+
+def test_9_13_uploads_are_stored_with_the_detected_type_and_a_mismatch_is_refused(client, session, world):
+    from onewindow.cases import service
+    from onewindow.common.errors import ValidationFailed
+
+    app = service.start_application(session, actor=world.applicant, target_kind="bundle", target_code="T-YJS-KB",
+                                    subject_kind="person", subject_key=world.person_key)
+    jpeg = b"\xff\xd8\xff\xe0" + b"\x00" * 16
+    for name, content, stored in (("a.pdf", PDF, "application/pdf"), ("b.png", PNG, "image/png"),
+                                  ("c.jpg", jpeg, "image/jpeg"), ("d.ofd", _ofd(), "application/ofd")):
+        # The client claims text/html every time; the record says what the bytes are.
+        up = service.upload_material(session, actor=world.applicant, application_id=app.id, material_code="M-APPLY",
+                                     filename=name, content=content, content_type="text/html")
+        assert up.content_type == stored, name
+    for name, content, words in (("e.pdf", PNG, "扩展名为 .pdf，但内容是PNG 图片"),
+                                 ("f.png", PDF, "扩展名为 .png，但内容是PDF 文档"),
+                                 ("g.ofd", b"PK\x03\x04junk", "内容不是OFD 版式文档"),
+                                 ("h.jpg", b"<html>", "请上传真实的JPEG 图片")):
+        try:
+            service.upload_material(session, actor=world.applicant, application_id=app.id, material_code="M-APPLY",
+                                    filename=name, content=content, content_type="image/jpeg")
+        except ValidationFailed as exc:
+            assert words in exc.details[0].message and exc.details[0].field == "file", exc.details[0].message
+        else:
+            raise AssertionError(name)
+    session.commit()
+    # Through the page: what the browser claims is not what is stored.
+    page = browser(client, world.applicant)
+    html = page.get(f"/applications/{app.id}").text
+    r = page.post(f"/applications/{app.id}/upload", data={"csrf_token": csrf(html), "material_code": "M-APPLY"},
+                  files={"file": ("i.pdf", PDF, "text/html")})
+    assert r.status_code < 400
+    stored = session.scalars(select(Upload).where(Upload.filename == "i.pdf")).one()
+    assert stored.content_type == "application/pdf"
+    r = page.post(f"/applications/{app.id}/upload", data={"csrf_token": csrf(html), "material_code": "M-APPLY"},
+                  files={"file": ("j.pdf", PNG, "application/pdf")}, follow_redirects=False)
+    assert r.status_code != 500 and "内容是PNG 图片" in page.get(r.headers.get("location", f"/applications/{app.id}")).text

@@ -83,3 +83,47 @@ def test_statistics_by_department_hand_computed(session, world, completed):
     assert drill.total == 1
     data = stats.export_xlsx(total, lines, by="department")
     assert data.startswith(b"PK")
+
+
+def test_statistics_per_clerk_kind_and_month_in_sql_with_drill_down_and_xlsx(session, world, completed):
+    """The same fixture seen per window clerk, per rated kind and per month, plus two window visits at the
+    clerk's counter (非常满意, 非常不满意 anonymous — not real-name, so no rectification is due)."""
+    import io
+
+    from openpyxl import load_workbook
+
+    _rate(session, world, completed, "case", None, "satisfied")
+    _rate(session, world, completed, "task", "T-SCJG-0001", "very_satisfied")
+    rs_bad = _rate(session, world, completed, "task", "T-RS-0001", "unsatisfied", ["等候时间过长"])
+    _rectify(session, world, rs_bad, world.inspector)
+    gaj = world.approvers["GAJ"].department_id
+    for level in ("very_satisfied", "very_unsatisfied"):
+        visit = ratings.open_visit(session, actor=world.clerk, department_id=gaj, title="户籍咨询")
+        ratings.rate(session, actor=None, matter=visit, level=level,
+                     reasons=["服务态度差"] if level == "very_unsatisfied" else [])
+    session.flush()
+    # Per kind, by hand: 办件 1 (good); 部门办理 2 (1 good, 1 bad real-name, rectified on time); 窗口服务 2 (1/1).
+    total, lines = stats.statistics(session, actor=world.supervisor, by="kind")
+    by = {line.key: line for line in lines}
+    assert (total.total, total.good, total.bad, total.real_bad, total.closed, total.on_time) == (5, 3, 2, 1, 1, 1)
+    assert (by["case"].total, by["case"].good, by["case"].label) == (1, 1, "办件")
+    assert (by["task"].total, by["task"].bad, by["task"].rectified_rate, by["task"].on_time_rate) == (2, 1, 1.0, 1.0)
+    assert (by["window"].total, by["window"].bad_rate, by["window"].real_bad, by["window"].label) == (2, 0.5, 0, "窗口服务")
+    # Per window clerk: the case the clerk accepted and the two counter visits are the clerk's.
+    _, clerks = stats.statistics(session, actor=world.supervisor, by="clerk")
+    mine = next(line for line in clerks if line.key == str(world.clerk.user_id))
+    case_matter = matter_of(session, completed, "case", None)
+    expected = 2 + (1 if case_matter.clerk_id == world.clerk.user_id else 0)
+    assert mine.total == expected and mine.bad == 1 and mine.label == world.clerk.display_name
+    drill = ratings.list_ratings(session, actor=world.supervisor, clerk_id=world.clerk.user_id, bad=True)
+    assert drill.total == 1 and drill.items[0].matter.kind == "window"
+    assert ratings.list_ratings(session, actor=world.supervisor, kind="window").total == 2
+    # Per month: every rating today, one line for this month.
+    _, months = stats.statistics(session, actor=world.supervisor, by="month")
+    this = today().strftime("%Y-%m")
+    assert [(m.key, m.total, m.label) for m in months] == [(this, 5, f"{today().year}年{today().month}月")]
+    # The export carries the same figures.
+    ws = load_workbook(io.BytesIO(stats.export_xlsx(total, lines, by="kind"))).active
+    rows = {r[0]: r for r in ws.iter_rows(values_only=True)}
+    assert rows["评价对象"][1] == "评价数" and rows["窗口服务"][1:4] == (2, 1, 1) and rows["合计"][1] == 5
+    assert rows["部门办理"][10] == "100.0%"

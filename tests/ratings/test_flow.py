@@ -71,6 +71,13 @@ def test_an_overdue_callback_is_swept(session, world, completed):
     cb = session.scalar(select(followup.Callback).where(followup.Callback.rating_id == rating.id))
     report = sweep(session, sources=SOURCES, today=cb.deadline + timedelta(days=3))
     assert report.of("ratings.callbacks")["overdue"] == 1 and cb.sla_state == "overdue"
+    # 督办 with recipients: the responsible department's staff and the supervisor, by name, once.
+    sweep(session, sources=SOURCES, today=cb.deadline + timedelta(days=4))
+    notices = session.scalars(select(OutboxMessage).where(
+        OutboxMessage.dedupe_key.startswith(f"rating_callback:supervise:{cb.id}:"))).all()
+    recipients = {n.recipient_id for n in notices}
+    assert world.supervisor.user_id in recipients and None not in recipients and len(recipients) == len(notices) >= 2
+    assert all(n.department_id == cb.department_id and n.subject.startswith("【督办】差评回访超期") for n in notices)
 
 
 def test_only_the_party_rates_and_staff_never_their_own(session, world, completed):

@@ -77,7 +77,8 @@ def test_an_overdue_item_is_swept_and_supervised(session, world):
     ref = _open(session)
     report = sweep(session, sources=SOURCES, today=ref.deadline + timedelta(days=10))
     assert report.of("rectification.items")["overdue"] == 1
-    assert session.scalar(select(OutboxMessage).where(OutboxMessage.dedupe_key == f"rectification:supervise:{ref.id}"))
+    assert session.scalar(select(OutboxMessage).where(
+        OutboxMessage.dedupe_key == f"rectification:supervise:{ref.id}:{world.supervisor.user_id}"))
     assert rectification.get_item(session, actor=world.supervisor, item_id=ref.id).sla_state == "overdue"
 
 
@@ -104,3 +105,19 @@ def test_pages_show_the_ledger_and_let_the_unit_and_supervisor_act(session, worl
     assert "待验收" in item.text and "证明.pdf" in item.text
     client.post(f"/rectification/{ref.id}/accept", data={"csrf_token": csrf(item.text), "version": "2"})
     assert "已销号" in client.get(f"/rectification/{ref.id}").text
+
+
+def test_the_overdue_notice_has_recipients_the_unit_and_the_supervisor(session, world):
+    """督办 reaches people: each of the responsible unit's staff and each supervisor gets it in their inbox,
+    once however often the sweep runs; other units' staff do not."""
+    ref = _open(session)  # RSJ
+    for _ in range(2):
+        sweep(session, sources=SOURCES, today=ref.deadline + timedelta(days=10))
+    notices = session.scalars(select(OutboxMessage).where(
+        OutboxMessage.dedupe_key.startswith(f"rectification:supervise:{ref.id}:"))).all()
+    rsj = catalog.department_id(session, code="RSJ")
+    unit_staff = {u.user_id for u in [world.inspector, *world.approvers.values()] if u.department_id == rsj}
+    assert {n.recipient_id for n in notices} == unit_staff | {world.supervisor.user_id}
+    assert len(notices) == len(unit_staff) + 1 and all(n.department_id == rsj for n in notices)
+    assert all(n.subject.startswith("【督办】整改事项超期") for n in notices)
+    assert world.approvers["GAJ"].user_id not in {n.recipient_id for n in notices}

@@ -239,6 +239,14 @@ def token_rows(session: Session, *, actor: Principal) -> list[tuple[ApiToken, ob
     return rows
 
 
+def duty_recipients(session: Session, *, department_id: int) -> list[int]:
+    """Who a 督办 notice for `department_id` goes to: the unit's active staff in its 审批/承办/监管 roles and every
+    supervisor (营商环境局/督查) — there is no "department head" role, so the unit's staff stand in for it."""
+    unit = (User.department_id == department_id) & User.role.in_([str(r) for r in DEPARTMENT_ROLES])
+    return list(session.scalars(select(User.id).where(User.active.is_(True), unit | (User.role == str(Role.supervisor)))
+                                .order_by(User.id)).all())
+
+
 def display_names(session: Session, user_ids) -> dict[int, str]:
     """id → display name, for the domains that show who did something (ratings' statistics)."""
     ids = {int(i) for i in user_ids}

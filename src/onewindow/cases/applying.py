@@ -20,13 +20,12 @@ from onewindow.common.errors import Conflict, ErrorCollector, Forbidden, Validat
 from onewindow.common.ids import id_number_problem, phone_problem, uscc_problem
 from onewindow.common.roles import Role
 from onewindow.common.security import Principal
+from onewindow.common.uploads import check_content, sniff_content_type
 from onewindow.config import get_settings
 from onewindow.db import utcnow
 from onewindow.sharing import service as sharing
 
 MATERIAL_SUFFIXES = (".pdf", ".jpg", ".jpeg", ".png", ".ofd")
-_MAGIC = {".pdf": (b"%PDF",), ".jpg": (b"\xff\xd8\xff",), ".jpeg": (b"\xff\xd8\xff",),
-          ".png": (b"\x89PNG\r\n\x1a\n",), ".ofd": (b"PK\x03\x04",)}
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 APPLYING_ROLES = (Role.applicant, Role.assistant, Role.clerk)
 
@@ -281,16 +280,17 @@ def check_material_file(*, material_code: str, filename: str, content: bytes, pl
         raise ValidationFailed.one("文件为空", field="file")
     if len(content) > limit:
         raise ValidationFailed.one(f"文件超过 {limit // (1024 * 1024)} MB 上限", field="file")
-    if not content.startswith(_MAGIC[suffix]):
-        raise ValidationFailed.one(f"文件扩展名为 {suffix}，但内容不是该类型", field="file")
+    check_content(name, content)
     return name
 
 
 def add_upload(session: Session, *, actor: Principal, app: Application, material_code: str, filename: str,
                content: bytes, content_type: str, task_id: int | None = None) -> Upload:
     name = check_material_file(material_code=material_code, filename=filename, content=content, plan=app.plan)
+    # Stored with the type its bytes show (checked against the extension above), never the type the
+    # client declared: `content_type` is that claim, kept out of the record (#9.13).
     up = Upload(application_id=app.id, task_id=task_id, material_code=material_code, filename=name,
-                content_type=(content_type or "application/octet-stream")[:100], size=len(content),
+                content_type=sniff_content_type(content), size=len(content),
                 sha256=hashlib.sha256(content).hexdigest(), content=content, uploaded_by_id=actor.user_id)
     session.add(up)
     app.uploads.append(up)

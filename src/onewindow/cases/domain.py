@@ -25,6 +25,7 @@ def _commitments(session: Session, registry: Registry) -> str:
 
 
 def _audit():
+    from onewindow.cases.queries import OWN_FIELDS
     from onewindow.cases.states import APPLICATION, CASE, TASK, VERIFICATION, ApplicationStatus
     from onewindow.cases.window import MODES
     from onewindow.common.audit_text import AuditVocabulary
@@ -47,7 +48,7 @@ def _audit():
         values={"mode": MODES, "channel": {"online": "网上申请", "assisted": "帮办代办", "window": "窗口申请"},
                 "target_kind": {"item": "事项", "bundle": "一件事"}, "method": {"window": "窗口领取", "mail": "邮寄"},
                 "application.status": ApplicationStatus.labels(),
-                "field": {"contact_phone": "联系电话", "subject_key": "申请主体证件号"}})
+                "field": OWN_FIELDS})
     return AuditVocabulary.merge([APPLICATION.vocabulary(), CASE.vocabulary(), TASK.vocabulary(), VERIFICATION.vocabulary(), own])
 
 DOMAIN = Domain(

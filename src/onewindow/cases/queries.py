@@ -135,6 +135,10 @@ def _may_reveal(app: Application, actor: Principal, used_by: list[str] | None, p
     raise Forbidden(REVEAL_DENIED)
 
 
+# The application's own personal data (not a form field), by its label on the page.
+OWN_FIELDS = {"contact_phone": "联系电话", "subject_key": "申请主体证件号"}
+
+
 def reveal(session: Session, *, actor: Principal, application_id: int, field: str, purpose: str = "") -> str:
     """Show one masked value in full, to whom may see it, and record who saw it, when and why."""
     app = get_application(session, actor=actor, application_id=application_id)
@@ -151,8 +155,11 @@ def reveal(session: Session, *, actor: Principal, application_id: int, field: st
     else:
         value = str(app.form_data.get(field, ""))
     _may_reveal(app, actor, used_by, purpose)
+    # The record names the item by its Chinese label as the form shows it: a person reads the audit
+    # page, and a form's field keys are the catalogue's, not words anyone would recognise (#9.3).
+    label = OWN_FIELDS.get(field) or (spec or {}).get("label") or "个人信息"
     audit.record(session, actor=actor, action="personal_data.reveal", entity_type="application",
-                 entity_id=app.id, after={"field": field, "purpose": purpose[:200]})
+                 entity_id=app.id, after={"field": label, "purpose": purpose[:200]})
     return value
 
 

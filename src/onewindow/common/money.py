@@ -4,6 +4,7 @@ Summary figures (tiles, charts) may round to two decimals of 万元 (`exact=Fals
 
 from __future__ import annotations
 
+import re
 from decimal import ROUND_HALF_UP, Decimal
 
 WAN = 1_000_000  # fen in 1万元
@@ -27,3 +28,22 @@ def money_text(fen: int | None, *, exact: bool = True, none: str = "—") -> str
 def wan_number(fen: int | None) -> float | None:
     """A chart value in 万元, two decimals (the axis says 万元)."""
     return None if fen is None else float((Decimal(fen) / WAN).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+
+
+# An amount inside running text (a formula, a stage, a test case's expectation): 50万元, 1,500.50元, 0.5亿元.
+AMOUNT_IN_TEXT = re.compile(r"\d[\d,]*(?:\.\d+)?\s*(?:亿元|万元|元)")
+
+
+def amount_spans(text: str) -> list[tuple[str, bool]]:
+    """Split text into (piece, is_amount), so a page can keep each amount's number and unit on one line
+    without forbidding the rest of a long formula to wrap."""
+    out: list[tuple[str, bool]] = []
+    pos = 0
+    for m in AMOUNT_IN_TEXT.finditer(text or ""):
+        if m.start() > pos:
+            out.append((text[pos:m.start()], False))
+        out.append((m.group(0), True))
+        pos = m.end()
+    if pos < len(text or ""):
+        out.append((text[pos:], False))
+    return out

@@ -35,6 +35,18 @@ def notify(session: Session, *, subject: str, body: str = "", recipient_id: int 
     return msg
 
 
+def supervise(session: Session, *, subject: str, body: str, link: str, department_id: int, dedupe_key: str,
+              recipients: list[int]) -> int:
+    """督办: a notice that someone must act on. It goes, each as their own message, to every one of `recipients`
+    (accounts.service.duty_recipients: the responsible unit's staff and every supervisor) — a message addressed
+    to a department alone reaches no one's inbox. Returns how many were queued (none on a re-run)."""
+    sent = 0
+    for user_id in recipients:
+        sent += notify(session, subject=subject, body=body, recipient_id=user_id, department_id=department_id,
+                       link=link, dedupe_key=f"{dedupe_key}:{user_id}") is not None
+    return sent
+
+
 def my_messages(session: Session, *, actor: Principal, page: int = 1, per_page: int = 20) -> Page:
     stmt = select(OutboxMessage).where(OutboxMessage.recipient_id == actor.user_id).order_by(
         OutboxMessage.id.desc())

@@ -20,9 +20,35 @@ async def read_upload(file: UploadFile, *, suffixes: tuple[str, ...]) -> tuple[s
         raise ValidationFailed.one(f"文件超过 {limit // (1024 * 1024)} MB 上限", field="file")
     if not content:
         raise ValidationFailed.one("文件为空", field="file")
-    if name.lower().endswith(".xlsx") and not content.startswith(XLSX_MAGIC):
-        raise ValidationFailed.one("文件扩展名为 .xlsx，但内容不是 Excel 工作簿", field="file")
+    check_content(name, content)
     return name, content
+
+
+# What a file's extension promises, by the type its bytes must show; names for the error messages.
+SUFFIX_TYPES = {".pdf": "application/pdf", ".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
+                ".gif": "image/gif", ".ofd": "application/ofd",
+                ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}
+KIND_NAMES = {"application/pdf": "PDF 文档", "image/png": "PNG 图片", "image/jpeg": "JPEG 图片", "image/gif": "GIF 图片",
+              "application/ofd": "OFD 版式文档",
+              "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "Excel 工作簿",
+              "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "Word 文档"}
+
+
+def check_content(filename: str, content: bytes, *, field: str = "file") -> str:
+    """The media type detected from the bytes, which must be what the extension promises; the type a client
+    declares is never trusted nor stored (#9.13). A mismatch is refused, naming what the file really is."""
+    name = (filename or "").strip()
+    suffix = next((s for s in SUFFIX_TYPES if name.lower().endswith(s)), None)
+    detected = sniff_content_type(content)
+    if suffix is None:
+        return detected  # a type this module does not vouch for (.yaml): served as a download
+    expected = SUFFIX_TYPES[suffix]
+    if detected != expected:
+        actual = f"是{KIND_NAMES[detected]}" if detected in KIND_NAMES else f"不是{KIND_NAMES[expected]}"
+        raise ValidationFailed.one(f"文件「{name}」扩展名为 {suffix}，但内容{actual}，请上传真实的{KIND_NAMES[expected]}",
+                                   field=field)
+    return detected
 
 
 # Types the server is willing to name from the file's own bytes; anything else is a download.

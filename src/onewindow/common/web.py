@@ -10,12 +10,13 @@ from fastapi import Request
 from fastapi.responses import RedirectResponse
 from fastapi.templating import Jinja2Templates
 from jinja2.utils import htmlsafe_json_dumps
+from markupsafe import Markup, escape
 
 from onewindow.common import time as beijing
 from onewindow.common.errors import Conflict, DomainError, ValidationFailed
 from onewindow.common.http import csrf_token
 from onewindow.common.kept import EMPTY, Kept, field_id, keep
-from onewindow.common.money import money_text
+from onewindow.common.money import amount_spans, money_text
 from onewindow.common.roles import ROLE_LABELS, Role
 
 WEB_DIR = Path(__file__).resolve().parent.parent / "web"
@@ -50,6 +51,10 @@ templates.env.filters["yuan"] = yuan
 # summary figure to two decimals of 万元.
 templates.env.filters["money"] = money_text
 templates.env.filters["wan"] = lambda fen: money_text(fen, exact=False)
+# Text that contains amounts (a formula, a stage line): each amount in a nowrap span, the rest free to wrap.
+templates.env.filters["amounts"] = lambda text: Markup("").join(
+    Markup('<span class="money">{}</span>').format(piece) if is_amount else escape(piece)
+    for piece, is_amount in amount_spans(str(text)))
 templates.env.filters["cn_date"] = cn_date
 templates.env.filters["role_label"] = lambda role: ROLE_LABELS.get(Role(role), role) if role in set(Role) else role
 

@@ -13,13 +13,12 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-import segno
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from onewindow.catalog import service as catalog
-from onewindow.common import audit
+from onewindow.common import audit, qr
 from onewindow.common import time as beijing
 from onewindow.common.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from onewindow.common.masking import mask_id_number, mask_name, mask_phone
@@ -415,5 +414,4 @@ def field_rows(licence: Licence) -> list[tuple[str, Any]]:
 
 def qr_svg(url: str) -> str:
     """Inline SVG markup of a QR code for `url` (medium error correction), no XML declaration."""
-    qr = segno.make(url, error="m", micro=False)
-    return qr.svg_inline(scale=4, border=2, title="扫码核验电子证照", svgclass="licence-qr", lineclass=None)
+    return qr.qr_svg(url, title="扫码核验电子证照", svgclass="licence-qr")

@@ -5,13 +5,14 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, File, Form, Path, Query, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Path, Query, Request, UploadFile
 from fastapi.responses import Response
 
 from onewindow.common.api import ERRORS
 from onewindow.common.errors import ValidationFailed
-from onewindow.common.http import CurrentUser, DbSession, MaybeUser
-from onewindow.common.schemas import MAX_ID
+from onewindow.common.http import CurrentUser, DbSession, MaybeUser, client_address
+from onewindow.common.ratelimit import Limits, SlidingWindow
+from onewindow.common.schemas import MAX_ID, ErrorOut
 from onewindow.common.uploads import read_upload
 from onewindow.ratings import followup, stats
 from onewindow.ratings import service as ratings
@@ -35,7 +36,20 @@ from onewindow.ratings.states import APPEAL, CALLBACK, KIND_LABELS, LEVELS
 router = APIRouter(prefix="/ratings", tags=["好差评"], responses=ERRORS)
 Id = Annotated[int, Path(ge=1, le=MAX_ID)]
 Token = Annotated[str, Path(min_length=8, max_length=43, pattern=r"^[A-Za-z0-9_-]+$")]
-By = Literal["department", "item", "clerk", "month"]
+
+# The QR rating endpoints answer anyone holding the code: per code, a window visit is rated by one person
+# a few times at most; per address, a service hall's shared Wi-Fi may carry many honest raters at once.
+ANONYMOUS = Limits("扫码评价", {"token": SlidingWindow(limit=20, seconds=600),
+                                "address": SlidingWindow(limit=120, seconds=600)})
+
+
+def anonymous_rate_limit(request: Request) -> None:
+    """The one limit for every token-addressed rating endpoint, page and API alike (429 in Chinese)."""
+    ANONYMOUS.check(token=str(request.path_params.get("token", ""))[:64], address=client_address(request))
+
+
+RateLimited = Depends(anonymous_rate_limit)
+By = Literal["department", "item", "clerk", "kind", "month"]
 EVIDENCE = (".pdf", ".png", ".jpg", ".jpeg", ".ofd", ".docx")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # A date as text: pydantic would read a bare number as a Unix timestamp, so "start=0" must not pass as 1970.
@@ -105,7 +119,8 @@ def open_visit(body: VisitIn, session: DbSession, principal: CurrentUser):
     return {"matter_id": m.id, "token": m.token, "url": f"/rate/{m.token}"}
 
 
-@router.post("/visits/{token}/rating", response_model=RatingOut, summary="扫码评价窗口服务")
+@router.post("/visits/{token}/rating", response_model=RatingOut, summary="扫码评价窗口服务", dependencies=[RateLimited],
+             responses={429: {"model": ErrorOut, "description": "扫码评价过于频繁"}})
 def rate_visit(token: Token, body: RatingIn, session: DbSession, principal: MaybeUser):
     m = ratings.matter_by_token(session, token=token)
     return rating_out(ratings.rate(session, actor=principal, matter=m, level=body.level, reasons=body.reasons,

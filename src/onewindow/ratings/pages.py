@@ -8,17 +8,20 @@ from datetime import date, timedelta
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
+from markupsafe import Markup
 
 from onewindow.calendar.clock import SLA_LABELS
 from onewindow.catalog import service as catalog
-from onewindow.common.errors import ValidationFailed
+from onewindow.common import qr
+from onewindow.common.errors import NotFound, ValidationFailed
 from onewindow.common.http import CsrfChecked, DbSession, MaybeUser, PageUser
 from onewindow.common.roles import Role
+from onewindow.common.schemas import MAX_ID
 from onewindow.common.uploads import read_upload
 from onewindow.common.web import attempt, render
 from onewindow.ratings import followup, stats
 from onewindow.ratings import service as ratings
-from onewindow.ratings.api import EVIDENCE, XLSX
+from onewindow.ratings.api import EVIDENCE, XLSX, RateLimited
 from onewindow.ratings.states import APPEAL, BAD, CALLBACK, KIND_LABELS, LEVELS, REASONS
 
 router = APIRouter()
@@ -78,13 +81,13 @@ async def rate(request: Request, matter_id: int, session: DbSession, principal: 
     return await attempt(request, session, run, back=back, done="感谢您的评价")
 
 
-@router.get("/rate/{token}")
+@router.get("/rate/{token}", dependencies=[RateLimited])
 def visit_page(request: Request, token: str, session: DbSession, principal: MaybeUser):
     matter = ratings.matter_by_token(session, token=token[:64])
     return _rate_page(request, matter, principal, action=f"/rate/{matter.token}")
 
 
-@router.post("/rate/{token}", dependencies=[CsrfChecked])
+@router.post("/rate/{token}", dependencies=[RateLimited, CsrfChecked])
 async def rate_visit(request: Request, token: str, session: DbSession, principal: MaybeUser):
     data, reasons = await _form(request)
     back = f"/rate/{token[:64]}"
@@ -103,8 +106,9 @@ async def rate_visit(request: Request, token: str, session: DbSession, principal
 @router.get("/ratings/visit")
 def visit_form(request: Request, session: DbSession, principal: PageUser, token: str | None = Query(None, max_length=64)):
     principal.require(Role.clerk)
-    return render(request, "ratings/visit.html", {"departments": catalog.list_departments(session), "token": token},
-                  principal=principal)
+    code = Markup(qr.qr_svg(_rate_url(request, token), title="扫码评价本次服务", svgclass="rating-qr")) if token else None
+    return render(request, "ratings/visit.html", {"departments": catalog.list_departments(session), "token": token,
+                                                  "qr": code}, principal=principal)
 
 
 @router.post("/ratings/visit", dependencies=[CsrfChecked])
@@ -119,6 +123,33 @@ async def open_visit(request: Request, session: DbSession, principal: PageUser):
         return RedirectResponse(f"/ratings/visit?token={m.token}", status_code=303)
 
     return await attempt(request, session, run, back="/ratings/visit", done="已生成本次服务的评价二维码")
+
+
+def _rate_url(request: Request, token: str) -> str:
+    """The absolute address a printed code carries, on this server."""
+    return str(request.base_url).rstrip("/") + f"/rate/{token}"
+
+
+@router.get("/ratings/qr")
+def qr_sheet(request: Request, session: DbSession, principal: PageUser, clerk: int | None = Query(None, ge=1, le=MAX_ID)):
+    """A printable sheet of the open window visits' rating codes, one block per window clerk."""
+    visits = ratings.open_visits(session, actor=principal, clerk_id=clerk)
+    departments = {d.id: d.name for d in catalog.list_departments(session)}
+    by_clerk: dict[str, list[dict]] = {}
+    for m, name in visits:
+        by_clerk.setdefault(name, []).append({
+            "matter": m, "department": departments.get(m.department_id, ""), "url": _rate_url(request, m.token),
+            "svg": Markup(qr.qr_svg(_rate_url(request, m.token), title=f"扫码评价：{m.title}", svgclass="rating-qr"))})
+    return render(request, "ratings/qr.html", {"by_clerk": by_clerk}, principal=principal)
+
+
+@router.get("/ratings/qr/{token}.png")
+def qr_png(request: Request, token: str, session: DbSession, principal: PageUser):
+    """One visit's code as a PNG, for the counter's tablet or a download (the clerk's own visits)."""
+    matter = next((m for m, _ in ratings.open_visits(session, actor=principal) if m.token == token[:64]), None)
+    if matter is None:
+        raise NotFound("评价二维码无效或已评价")
+    return Response(qr.qr_png(_rate_url(request, matter.token)), media_type="image/png")
 
 
 # ---------------------------------------------------------------- callbacks and appeals
@@ -254,6 +285,8 @@ def drill_down(request: Request, session: DbSession, principal: PageUser, by: st
         filters["item_code"] = key
     elif by == "clerk" and key.isdigit():
         filters["clerk_id"] = int(key)
+    elif by == "kind" and key in KIND_LABELS:
+        filters["kind"] = key
     elif by == "month" and len(key) == 7:
         y, m = int(key[:4]), int(key[5:])
         first, last = date(y, m, 1), date(y + m // 12, m % 12 + 1, 1) - timedelta(days=1)

@@ -14,6 +14,7 @@ from datetime import date, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from onewindow.accounts import service as accounts
 from onewindow.cases import service as cases
 from onewindow.common import audit, outbox
 from onewindow.common.errors import Conflict, Forbidden, NotFound, ValidationFailed
@@ -85,6 +86,23 @@ def open_visit(session: Session, *, actor: Principal, department_id: int, title:
     return _matter(session, kind="window", ref=token, title=(title or "窗口服务").strip() or "窗口服务",
                    department_id=department_id, completed_on=today(), clerk_id=actor.user_id, item_code=item_code,
                    staff_ids={actor.user_id} if actor.user_id else set(), token=token)
+
+
+def open_visits(session: Session, *, actor: Principal, clerk_id: int | None = None) -> list[tuple[RatingMatter, str]]:
+    """Window visits not yet rated, with their clerk's name, for the printable QR sheet: a clerk sees their
+    own, a department's staff their department's, supervisors and admins every window's."""
+    stmt = (select(RatingMatter).where(RatingMatter.kind == "window", RatingMatter.rated.is_(False), RatingMatter.token.is_not(None)))
+    if actor.role in WINDOW_ROLES:
+        stmt = stmt.where(RatingMatter.clerk_id == actor.user_id)
+    elif actor.role not in (Role.supervisor, Role.admin):
+        if actor.department_id is None:
+            raise Forbidden("无权查看窗口评价二维码")
+        stmt = stmt.where(RatingMatter.department_id == actor.department_id)
+    if clerk_id is not None:
+        stmt = stmt.where(RatingMatter.clerk_id == clerk_id)
+    matters = session.scalars(stmt.order_by(RatingMatter.clerk_id, RatingMatter.id).limit(500)).all()
+    names = accounts.display_names(session, {m.clerk_id for m in matters if m.clerk_id is not None})
+    return [(m, names.get(m.clerk_id) or "窗口人员") for m in matters]
 
 
 # ---------------------------------------------------------------- reading
@@ -221,7 +239,7 @@ def apply_defaults(session: Session, *, on: date | None = None, limit: int = 500
 
 def list_ratings(session: Session, *, actor: Principal, department_id: int | None = None,
                  item_code: str | None = None, clerk_id: int | None = None, level: str | None = None,
-                 start: date | None = None, end: date | None = None, bad: bool = False,
+                 start: date | None = None, end: date | None = None, bad: bool = False, kind: str | None = None,
                  page: int = 1, per_page: int = 20) -> Page:
     """The drill-down behind every statistic: the supervisor sees all, a department its own."""
     stmt = select(Rating).join(RatingMatter, Rating.matter_id == RatingMatter.id)
@@ -235,6 +253,8 @@ def list_ratings(session: Session, *, actor: Principal, department_id: int | Non
         stmt = stmt.where(RatingMatter.item_code == item_code)
     if clerk_id is not None:
         stmt = stmt.where(RatingMatter.clerk_id == clerk_id)
+    if kind:
+        stmt = stmt.where(RatingMatter.kind == kind)
     if level:
         stmt = stmt.where(Rating.level == level)
     if bad:
@@ -273,4 +293,4 @@ from onewindow.ratings.followup import (  # noqa: E402
 
 __all__ = ["apply_defaults", "confirm", "decide_appeal", "file_appeal", "get_appeal", "get_callback", "get_matter",
            "get_rating", "list_appeals", "list_callbacks", "list_ratings", "matter_by_token", "mine", "my_callbacks",
-           "my_matters", "on_case_completed", "open_visit", "rate", "record_callback"]
+           "my_matters", "on_case_completed", "open_visit", "open_visits", "rate", "record_callback"]

@@ -13,7 +13,7 @@ import io
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import String, case, cast, extract, func, select
 from sqlalchemy.orm import Session
 
 from onewindow.accounts import service as accounts
@@ -22,10 +22,10 @@ from onewindow.common.errors import Forbidden, ValidationFailed
 from onewindow.common.roles import Role
 from onewindow.common.security import Principal
 from onewindow.ratings.models import Rating, RatingMatter
-from onewindow.ratings.states import BAD
+from onewindow.ratings.states import BAD, KIND_LABELS
 from onewindow.rectification import service as rectification
 
-DIMENSIONS = {"department": "部门", "item": "事项", "clerk": "窗口人员", "month": "月份"}
+DIMENSIONS = {"department": "部门", "item": "事项", "clerk": "窗口人员", "kind": "评价对象", "month": "月份"}
 
 
 @dataclass
@@ -71,45 +71,64 @@ class Line:
                 "rectified_rate": self.rectified_rate, "on_time_rate": self.on_time_rate}
 
 
+def _keys():
+    """The GROUP BY expression of each dimension (a month as year × 100 + month: portable SQL)."""
+    return {"department": RatingMatter.department_id, "item": RatingMatter.item_code, "clerk": RatingMatter.clerk_id,
+            "kind": RatingMatter.kind,
+            "month": extract("year", Rating.rated_on) * 100 + extract("month", Rating.rated_on)}
+
+
+def _key_text(by: str, value) -> str:
+    if value is None:
+        return "None"
+    if by == "month":
+        value = int(value)
+        return f"{value // 100:04d}-{value % 100:02d}"
+    return str(value)
+
+
 def statistics(session: Session, *, actor: Principal, by: str = "department", start: date | None = None,
                end: date | None = None) -> tuple[Line, list[Line]]:
-    """(the total line, one line per `by` key), over the ratings given from `start` to `end`."""
+    """(the total line, one line per `by` key), over the ratings given from `start` to `end` — counted by the
+    database in one GROUP BY (6.8万 ratings a year in a city: nothing is loaded row by row)."""
     if by not in DIMENSIONS:
-        raise ValidationFailed.one("统计维度须为部门、事项、窗口人员或月份", field="by", label="统计维度")
-    stmt = (select(Rating.id, Rating.level, Rating.is_default, Rating.real_name, Rating.rated_on,
-                   RatingMatter.department_id, RatingMatter.item_code, RatingMatter.clerk_id)
-            .join(RatingMatter, Rating.matter_id == RatingMatter.id).where(Rating.excluded.is_(False)))
-    if actor.role not in (Role.supervisor, Role.admin):
-        if actor.department_id is None:
-            raise Forbidden("好差评统计仅限营商环境局/督查及相关部门查看")
-        stmt = stmt.where(RatingMatter.department_id == actor.department_id)
+        raise ValidationFailed.one("统计维度须为部门、事项、窗口人员、评价对象或月份", field="by", label="统计维度")
+    bad = Rating.level.in_(tuple(BAD))
+    real_bad = bad & Rating.real_name.is_(True)
+    outcomes = rectification.source_outcomes(source_kind="rating")
+
+    def count(cond, value=1):
+        return func.coalesce(func.sum(case((cond, value), else_=0)), 0)
+
+    key = _keys()[by].label("key")
+    stmt = (select(key, func.count(Rating.id), count(~bad), count(bad), count(Rating.is_default.is_(True)),
+                   count(real_bad), count(real_bad, outcomes.c.closed), count(real_bad, outcomes.c.on_time))
+            .join(RatingMatter, Rating.matter_id == RatingMatter.id)
+            .outerjoin(outcomes, outcomes.c.source_ref == cast(Rating.id, String))
+            .where(Rating.excluded.is_(False)).group_by(key))
+    stmt = _scoped(stmt, actor)
     if start:
         stmt = stmt.where(Rating.rated_on >= start)
     if end:
         stmt = stmt.where(Rating.rated_on <= end)
-    rows = session.execute(stmt).all()
-    items = rectification.items_for_source(session, source_kind="rating",
-                                           source_refs=[str(r.id) for r in rows if r.level in BAD and r.real_name])
-    total, lines = Line("all", "合计"), {}
-    for r in rows:
-        key = {"department": r.department_id, "item": r.item_code, "clerk": r.clerk_id,
-               "month": r.rated_on.strftime("%Y-%m")}[by]
-        line = lines.setdefault(str(key), Line(str(key), ""))
-        for target in (total, line):
-            target.total += 1
-            target.defaulted += r.is_default
-            if r.level in BAD:
-                target.bad += 1
-                if r.real_name:
-                    target.real_bad += 1
-                    item = items.get(str(r.id))
-                    if item is not None and item.closed:
-                        target.closed += 1
-                        target.on_time += item.on_time
-            else:
-                target.good += 1
+    lines: dict[str, Line] = {}
+    for value, *counts in session.execute(stmt):
+        k = _key_text(by, value)
+        lines[k] = Line(k, "", *(int(c) for c in counts))
+    total = Line("all", "合计")
+    for line in lines.values():  # the total of the grouped lines: one per key, not per rating
+        for f in ("total", "good", "bad", "defaulted", "real_bad", "closed", "on_time"):
+            setattr(total, f, getattr(total, f) + getattr(line, f))
     _label(session, by, lines)
     return total, sorted(lines.values(), key=lambda x: (-x.total, x.key))
+
+
+def _scoped(stmt, actor: Principal):
+    if actor.role not in (Role.supervisor, Role.admin):
+        if actor.department_id is None:
+            raise Forbidden("好差评统计仅限营商环境局/督查及相关部门查看")
+        stmt = stmt.where(RatingMatter.department_id == actor.department_id)
+    return stmt
 
 
 def _label(session: Session, by: str, lines: dict[str, Line]) -> None:
@@ -120,6 +139,8 @@ def _label(session: Session, by: str, lines: dict[str, Line]) -> None:
         names = {c: i.name for c, i in catalog.current_items(session, keys).items()}
     elif by == "clerk":
         names = {str(k): v for k, v in accounts.display_names(session, keys).items()}
+    elif by == "kind":
+        names = {k: KIND_LABELS.get(k, k) for k in keys}
     else:
         names = {k: f"{k[:4]}年{int(k[5:])}月" for k in keys}
     for key, line in lines.items():
