@@ -1,0 +1,5 @@
+"""Indicator pages."""
+
+from fastapi import APIRouter
+
+router = APIRouter()
