@@ -51,6 +51,7 @@ class Domain:
     deadlines: Callable[[], Sequence[Any]] | None = None  # the calendar.sweep.DeadlineSource list, on demand
     handlers: tuple[EventHandler, ...] = ()  # what it does on other domains' events
     audit: Callable[[], Any] | None = None  # its common.audit_text.AuditVocabulary, on demand (#9.3)
+    measures: Callable[[], Sequence[Any]] | None = None  # its common.measures.MeasureProvider list, on demand
 
     def module(self, name: str) -> ModuleType:
         return importlib.import_module(f"onewindow.{self.package}.{name}")
@@ -89,6 +90,10 @@ class Registry:
         from onewindow.common.audit_text import AuditVocabulary
 
         return AuditVocabulary.merge(d.audit() for d in self.domains if d.audit)
+
+    def measure_providers(self) -> list[Any]:
+        """Every domain's measure providers (common.measures), for the indicators."""
+        return [p for d in self.domains if d.measures for p in d.measures()]
 
     def deadlines(self) -> list[Any]:
         return [source for d in self.domains if d.deadlines for source in d.deadlines()]

@@ -287,6 +287,14 @@ def return_item(session: Session, *, actor: Principal, item_id: int, reason: str
     return item
 
 
-__all__ = ["ITEM", "NOTE_KINDS", "STATUS_LABELS", "ItemRef", "UnitLine", "accept", "add_progress", "attachment",
+__all__ = [
+    "measure_providers","ITEM", "NOTE_KINDS", "STATUS_LABELS", "ItemRef", "UnitLine", "accept", "add_progress", "attachment",
            "get_item", "item_ref", "items_for_source", "ledger", "list_items", "open_item", "return_item",
            "source_label", "submit_evidence"]
+
+
+def measure_providers() -> list:
+    """What rectification offers the indicators (common.measures)."""
+    from onewindow.rectification.measures import PROVIDER
+
+    return [PROVIDER]
