@@ -33,9 +33,11 @@ ACCEPTED = {"cases.accepted", "cases.online_doable", "cases.fully_online", "case
 
 
 def _handling_days(session: Session):
+    """Days from 00:00 Beijing of the acceptance date to the completion moment (+8 h: UTC to Beijing)."""
     if session.get_bind().dialect.name == "sqlite":
-        return func.julianday(Case.completed_at) - func.julianday(Case.accepted_on)
-    return func.extract("epoch", Case.completed_at - cast(Case.accepted_on, DateTime(timezone=True))) / 86400.0
+        return func.julianday(Case.completed_at) + 8 / 24.0 - func.julianday(Case.accepted_on)
+    return (func.extract("epoch", Case.completed_at - cast(Case.accepted_on, DateTime(timezone=True))) / 86400.0
+            + 8 / 24.0)
 
 
 def _specs(session: Session, items):
