@@ -20,7 +20,12 @@ from onewindow.db import utcnow
 from onewindow.indicators import compute as C
 from onewindow.indicators import definitions as D
 from onewindow.indicators import periods as P
-from onewindow.indicators.models import IndicatorDefinition, IndicatorDiscrepancy, IndicatorFigure, IndicatorPeriod
+from onewindow.indicators.models import (
+    IndicatorDefinition,
+    IndicatorDiscrepancy,
+    IndicatorFigure,
+    IndicatorPeriod,
+)
 
 SUPERVISORS = frozenset({Role.supervisor, Role.admin})
 NO_SOURCE = "暂无数据来源"
