@@ -206,3 +206,48 @@ async def report_publish(request: Request, report_id: int, session: DbSession, p
         return RedirectResponse(f"/indicators/reports/{report_id}", status_code=303)
 
     return await attempt(request, session, run, back=f"/indicators/reports/{report_id}", done="通报已发布，整改事项已下发")
+
+
+# ---------------------------------------------------------------- review opinions (审议意见)
+
+@router.get("/indicators/reviews")
+def reviews(request: Request, session: DbSession, principal: PageUser):
+    from onewindow.indicators import review
+
+    return render(request, "indicators/reviews.html", {
+        "opinions": review.list_opinions(session, actor=principal), "sources": review.SOURCES,
+        "departments": catalog.department_tree(session), "rows": range(1, 6)}, principal=principal)
+
+
+@router.post("/indicators/reviews", dependencies=[CsrfChecked])
+async def review_record(request: Request, session: DbSession, principal: PageUser):
+    from datetime import date
+
+    from onewindow.indicators import review
+
+    form = await request.form()
+
+    def run():
+        problems = []
+        for i in range(1, 6):
+            dept = str(form.get(f"department_{i}", ""))
+            problems.append((str(form.get(f"problem_{i}", "")), int(dept) if dept.isdigit() else None))
+        raw = str(form.get("received_on", ""))
+        try:
+            on = date.fromisoformat(raw) if raw else None
+        except ValueError:
+            on = None
+        o = review.record(session, actor=principal, title=str(form.get("title", "")), source=str(form.get("source", "")),
+                          received_on=on, text=str(form.get("text", "")), problems=problems)
+        return RedirectResponse(f"/indicators/reviews/{o.id}", status_code=303)
+
+    return await attempt(request, session, run, back="/indicators/reviews", done="审议意见已登记，整改事项已下发")
+
+
+@router.get("/indicators/reviews/{opinion_id}")
+def review_page(request: Request, opinion_id: int, session: DbSession, principal: PageUser):
+    from onewindow.indicators import review
+
+    opinion, lines, closed = review.closing_report(session, actor=principal, opinion_id=opinion_id)
+    return render(request, "indicators/review.html", {"opinion": opinion, "lines": lines, "closed": closed},
+                  principal=principal)

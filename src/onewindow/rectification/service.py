@@ -30,7 +30,8 @@ from onewindow.rectification.states import ITEM, NOTE_KINDS, ItemStatus
 
 SUPERVISORS = frozenset({Role.supervisor, Role.admin})
 UNIT_ROLES = frozenset({Role.approver, Role.handler, Role.inspector})
-SOURCE_LABELS = {"rating": "好差评", "demand": "诉求", "inspection": "督查检查", "indicator": "指标监测"}
+SOURCE_LABELS = {"rating": "好差评", "demand": "诉求", "inspection": "督查检查", "indicator": "指标监测",
+                 "review": "审议意见"}
 STATUS_LABELS = ItemStatus.labels()
 CLOSED = ItemStatus.closed.value
 MAX_TEXT = 2000
