@@ -87,7 +87,7 @@ def fx(session, catalog):
     _case(session, 4, dept=county_dept.id, item="B-KAIBAN", channel="online", delivery="mail", limit=2,
           accepted=(2026, 4, 28), completed=(2026, 5, 2), sla="normal", user=user.id, kind="bundle")
     # ratings in May: 3 good (one in the county), 2 real-name bad (one rectified), 1 anonymous bad, 1 excluded
-    for n, (dept, level, real) in enumerate([(city, "satisfied", True), (city, "basically_satisfied", False),
+    for n, (dept, level, real) in enumerate([(city, "satisfied", True), (city, "basic", False),
                                              (county_dept.id, "very_satisfied", True), (city, "unsatisfied", True),
                                              (county_dept.id, "very_unsatisfied", True), (city, "unsatisfied", False)]):
         r = _rating(session, n, dept=dept, level=level, real_name=real, on=date(2026, 5, 5 + n))
