@@ -68,3 +68,29 @@ def test_pages_dashboard_drill_public(session, fx, client, browser_as):
     assert c.get(f"/indicators/unit/{fx.city_dept}").status_code == 200
     assert "暂无已发布" in client.get("/indicators/public").text
     assert client.get("/indicators?period=bad").status_code in (400, 422)
+
+
+def test_definitions_page_import_export(session, fx, browser_as):
+    from onewindow.common.roles import Role
+    from onewindow.indicators.models import IndicatorDefinition
+    from tests.conftest import csrf
+
+    c = browser_as(Role.supervisor)
+    page = c.get("/indicators/definitions")
+    assert page.status_code == 200 and "暂无数据来源" in page.text
+    xlsx = c.get("/indicators/definitions/export.xlsx").content
+    assert xlsx.startswith(b"PK")
+    yaml_text = c.get("/indicators/definitions/export.yaml").content.decode()
+    changed = yaml_text.replace("target: '98'", "target: '97'")
+    assert changed != yaml_text
+    r = c.post("/indicators/definitions/import", data={"csrf_token": csrf(page.text)},
+               files={"file": ("指标.yaml", changed.encode(), "application/yaml")}, follow_redirects=True)
+    assert r.status_code == 200, r.text
+    import re as _re
+    assert "指标定义已导入" in r.text, _re.findall(r"<li[^>]*>[^<]*</li>", r.text)[:5]
+    versions = session.query(IndicatorDefinition).filter_by(code="ASBJ").count()
+    assert versions == 2  # a changed target is a new version
+    bad = changed.replace("9302/10000=93.02", "9302/10000=90")
+    r = c.post("/indicators/definitions/import", data={"csrf_token": csrf(page.text)},
+               files={"file": ("指标.yaml", bad.encode(), "application/yaml")}, follow_redirects=True)
+    assert "测试用例" in r.text and session.query(IndicatorDefinition).filter_by(code="RX_ASBJ").count() == 1

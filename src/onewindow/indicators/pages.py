@@ -6,11 +6,13 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
+from starlette.datastructures import UploadFile  # what request.form() gives
 
 from onewindow.catalog import service as catalog
-from onewindow.common.errors import Forbidden, NotFound
+from onewindow.common.errors import DomainError, Forbidden, NotFound, ValidationFailed
 from onewindow.common.http import CsrfChecked, DbSession, MaybeUser, PageUser
-from onewindow.common.web import attempt, render, templates
+from onewindow.common.uploads import read_upload
+from onewindow.common.web import attempt, flash_error, render, templates
 from onewindow.indicators import pdf, reports
 from onewindow.indicators import periods as P
 from onewindow.indicators import service as S
@@ -251,3 +253,44 @@ def review_page(request: Request, opinion_id: int, session: DbSession, principal
     opinion, lines, closed = review.closing_report(session, actor=principal, opinion_id=opinion_id)
     return render(request, "indicators/review.html", {"opinion": opinion, "lines": lines, "closed": closed},
                   principal=principal)
+
+
+# ---------------------------------------------------------------- definitions
+
+@router.get("/indicators/definitions")
+def definitions_page(request: Request, session: DbSession, principal: PageUser):
+    S.require_supervisor(principal)
+    return render(request, "indicators/definitions.html", {"listed": S.list_definitions(session)}, principal=principal)
+
+
+@router.get("/indicators/definitions/export.{fmt}")
+def definitions_export(fmt: str, session: DbSession, principal: PageUser):
+    S.require_supervisor(principal)
+    S.ensure_builtin(session)
+    if fmt not in ("yaml", "xlsx"):
+        raise NotFound("导出格式须为 yaml 或 xlsx")
+    media = XLSX if fmt == "xlsx" else "application/yaml"
+    from urllib.parse import quote
+
+    return Response(S.export_definitions(session, fmt=fmt), media_type=media,
+                    headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote('指标定义.' + fmt)}"})
+
+
+@router.post("/indicators/definitions/import", dependencies=[CsrfChecked])
+async def definitions_import(request: Request, session: DbSession, principal: PageUser):
+    form = await request.form()
+    upload = form.get("file")
+    back = "/indicators/definitions"
+    try:
+        if not isinstance(upload, UploadFile) or not upload.filename:
+            raise ValidationFailed.one("请选择 .yaml 或 .xlsx 文件", field="file", label="文件")
+        name, content = await read_upload(upload, suffixes=(".yaml", ".yml", ".xlsx"))
+    except DomainError as exc:
+        flash_error(request, exc)
+        return RedirectResponse(back, status_code=303)
+
+    def run():
+        written, unchanged = S.import_definitions(session, actor=principal, filename=name, content=content)
+        return RedirectResponse(back, status_code=303)
+
+    return await attempt(request, session, run, back=back, done="指标定义已导入")
