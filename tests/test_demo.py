@@ -88,3 +88,18 @@ def test_issue_9_demo_shows_the_supervisor_running_cases_and_counts_match(sessio
     page = c.get("/supervision/time-limits").text
     assert "超期" in page and any(t.case.code in page for t in overview["tasks"])
     assert loader.load_demo(session).applications == report.applications  # loading twice adds nothing
+
+
+def test_indicators_demo_has_twelve_months_and_both_reports(session):
+    """Issue 14 item 6: twelve published months with figures, a 月调度 and a 季通报 published."""
+    from onewindow.demo import loader
+    from onewindow.indicators import reports
+    from onewindow.indicators import service as indicators
+
+    loader.load_demo(session)
+    published = [p for p in indicators.published_periods(session) if "Q" not in p]
+    assert len(published) >= 12
+    for p in published[-12:]:
+        assert indicators.figure(session, code="ASBJ", period=p).value is not None
+    kinds = {r.kind for r in reports.list_reports(session, published_only=True)}
+    assert kinds == {"monthly", "quarterly"}

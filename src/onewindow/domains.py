@@ -11,8 +11,8 @@ from functools import cache
 
 from onewindow.common.registry import Registry
 
-PACKAGES = ("common", "accounts", "calendar", "catalog", "sharing", "cases", "licences", "knowledge", "policies", "rectification",
-            "ratings")
+PACKAGES = ("common", "accounts", "calendar", "catalog", "sharing", "cases", "licences", "knowledge", "policies",
+            "rectification", "ratings", "indicators")
 
 
 @cache

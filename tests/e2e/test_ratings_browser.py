@@ -21,8 +21,8 @@ INTERNAL = re.compile(r"\b(pending|rectifying|submitted|closed|told|satisfied|un
 
 def _matter(engine):
     """An unrated completed case of a demo applicant, the department's staff who call back, a supervisor."""
-    from onewindow.cases.models import Case
     from onewindow.accounts.models import User
+    from onewindow.cases.models import Case
     from onewindow.common.roles import DEPARTMENT_ROLES, Role
     from onewindow.common.time import today
     from onewindow.db import session_scope

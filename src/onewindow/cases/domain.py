@@ -51,9 +51,16 @@ def _audit():
                 "field": OWN_FIELDS})
     return AuditVocabulary.merge([APPLICATION.vocabulary(), CASE.vocabulary(), TASK.vocabulary(), VERIFICATION.vocabulary(), own])
 
+def _measures():
+    from onewindow.cases import service
+
+    return service.measure_providers()
+
+
 DOMAIN = Domain(
     package="cases", label="办件", models="models", api=("api",), pages=("pages", "staff_pages"),
     jobs=(PeriodicJob("cases.commitments", timedelta(minutes=5), _commitments, "容缺承诺与承诺核查到期"),),
     deadlines=_deadlines,
     audit=_audit,
+    measures=_measures,
 )

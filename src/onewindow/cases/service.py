@@ -29,6 +29,7 @@ from onewindow.cases.approval import (
 )
 from onewindow.cases.backfill import emit_missing_completions
 from onewindow.cases.checks import due_list, get_verification, record_rectification, record_result
+from onewindow.cases.measures import measure_counts, measure_records
 from onewindow.cases.queries import (
     case_list,
     masked_subject,
@@ -110,7 +111,15 @@ def case_facts(session, *, code: str) -> CaseFacts | None:
                      tasks=tuple(TaskFacts(t.id, t.item_code, t.item_name, t.department_id, t.status, t.assignee_id)
                                  for t in case.tasks))
 
+
+def measure_providers() -> list:
+    """What cases offer the indicators: counts per department × item and the cases behind each."""
+    from onewindow.cases.measures import PROVIDER
+
+    return [PROVIDER]
+
 __all__ = [
+    "measure_counts", "measure_records", "measure_providers",
     "CaseFacts", "TaskFacts", "add_system_fields", "annotate", "case_facts", "check_authorisation", "emit_missing_completions", "find_applications",
     "MODES", "PROCEDURES", "SWEEP_ROLES", "WINDOW_ROLES", "STATUS_LABELS", "SweepReport", "accept", "approve", "case_list", "due_list",
     "get_application", "get_case", "get_task", "get_verification", "list_applications", "masked_subject",

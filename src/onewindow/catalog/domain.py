@@ -22,5 +22,11 @@ def _audit():
         fields=fields, values={"service_item.status": STATUS_LABELS, "bundle.status": STATUS_LABELS},
         money=frozenset({"fee_fen"}))
 
+def _measures():
+    from onewindow.catalog import service
+
+    return service.measure_providers()
+
+
 DOMAIN = Domain(package="catalog", label="事项目录", models="models", api=("api",), pages=("pages", "edit_pages"),
-                commands="commands", audit=_audit)
+                commands="commands", audit=_audit, measures=_measures)

@@ -53,6 +53,7 @@ class Domain:
     audit: Callable[[], Any] | None = None  # its common.audit_text.AuditVocabulary, on demand (#9.3)
     # A common.http.Authenticator, on demand: the one domain that knows accounts answers who a request is.
     authenticator: Callable[[], Any] | None = None
+    measures: Callable[[], Sequence[Any]] | None = None  # its common.measures.MeasureProvider list, on demand
 
     def module(self, name: str) -> ModuleType:
         return importlib.import_module(f"onewindow.{self.package}.{name}")
@@ -98,6 +99,10 @@ class Registry:
         if len(found) != 1:
             raise RuntimeError(f"exactly one domain must declare an authenticator, found {len(found)}")
         return found[0]
+
+    def measure_providers(self) -> list[Any]:
+        """Every domain's measure providers (common.measures), for the indicators."""
+        return [p for d in self.domains if d.measures for p in d.measures()]
 
     def deadlines(self) -> list[Any]:
         return [source for d in self.domains if d.deadlines for source in d.deadlines()]

@@ -82,6 +82,12 @@ def _audit():
                 "match_run.kind": {"full": "全量", "item": "按事项", "changed": "数据变化", "enterprises": "按企业"}},
         money=frozenset({"fixed", "amount", "budget_fen", "amount_fen", "total_fen", "granted_fen"}))])
 
+def _measures():
+    from onewindow.policies import service
+
+    return service.measure_providers()
+
+
 DOMAIN = Domain(
     package="policies", label="惠企政策", models="models", api=("api",),
     pages=("pages.batch", "pages.officer", "pages.public"), commands="commands",
@@ -90,4 +96,5 @@ DOMAIN = Domain(
     jobs=(PeriodicJob("policies.settle", timedelta(minutes=5), _settle, "已办结奖补申请入账（重试）"),
           PeriodicJob("policies.matching", timedelta(minutes=5), _match, "增量政策匹配")),
     audit=_audit,
+    measures=_measures,
 )

@@ -44,6 +44,7 @@ from onewindow.policies.matching.core import run_full
 from .models import AwardItem, Policy
 
 __all__ = [
+    "measure_providers",
     "POLICY_EDITORS", "CaseResult", "ImportSummary", "Report", "active_specs", "add_parameter_value", "can_edit",
     "current_versions", "define_parameter", "export_library", "flatten_groups", "get_item", "get_policy",
     "import_library", "item_outs", "list_groups", "list_parameters", "list_test_cases", "list_versions", "load_parameters",
@@ -87,3 +88,10 @@ def report_out(report: Report) -> schemas.TestReportOut:
     return schemas.TestReportOut(
         items=report.items, cases=report.cases, ok=report.ok, summary=report.summary(), untested=report.untested,
         failures=[schemas.CaseFailureOut(item=f.item, name=f.name, message=f.message) for f in report.failures])
+
+
+def measure_providers() -> list:
+    """What policies offers the indicators (common.measures)."""
+    from onewindow.policies.measures import PROVIDER
+
+    return [PROVIDER]

@@ -50,6 +50,12 @@ def _audit():
     return AuditVocabulary.merge([CALLBACK.vocabulary(), APPEAL.vocabulary(), own])
 
 
+def _measures():
+    from onewindow.ratings import service
+
+    return service.measure_providers()
+
+
 DOMAIN = Domain(
     package="ratings", label="好差评", models="models", api=("api",), pages=("pages",),
     handlers=(EventHandler("case.completed", "ratings.open_matters", _case_completed),
@@ -57,4 +63,5 @@ DOMAIN = Domain(
     jobs=(PeriodicJob("ratings.defaults", timedelta(hours=1), _defaults, "逾期未评价事项默认基本满意"),),
     deadlines=_deadlines,
     audit=_audit,
+    measures=_measures,
 )

@@ -291,6 +291,15 @@ from onewindow.ratings.followup import (  # noqa: E402
     record_callback,
 )
 
-__all__ = ["apply_defaults", "confirm", "decide_appeal", "file_appeal", "get_appeal", "get_callback", "get_matter",
+__all__ = [
+    "measure_providers","apply_defaults", "confirm", "decide_appeal", "file_appeal", "get_appeal", "get_callback", "get_matter",
            "get_rating", "list_appeals", "list_callbacks", "list_ratings", "matter_by_token", "mine", "my_callbacks",
            "my_matters", "on_case_completed", "open_visit", "open_visits", "rate", "record_callback"]
+
+
+
+def measure_providers() -> list:
+    """What ratings offers the indicators (common.measures)."""
+    from onewindow.ratings.measures import PROVIDER
+
+    return [PROVIDER]

@@ -22,5 +22,11 @@ def _audit():
     return AuditVocabulary.merge([ITEM.vocabulary(), own])
 
 
+def _measures():
+    from onewindow.rectification import service
+
+    return service.measure_providers()
+
+
 DOMAIN = Domain(package="rectification", label="整改台账", models="models", api=("api",), pages=("pages",),
-                deadlines=_deadlines, audit=_audit)
+                deadlines=_deadlines, audit=_audit, measures=_measures)

@@ -30,7 +30,8 @@ from onewindow.rectification.states import ITEM, NOTE_KINDS, ItemStatus
 
 SUPERVISORS = frozenset({Role.supervisor, Role.admin})
 UNIT_ROLES = frozenset({Role.approver, Role.handler, Role.inspector})
-SOURCE_LABELS = {"rating": "好差评", "demand": "诉求", "inspection": "督查检查", "indicator": "指标监测"}
+SOURCE_LABELS = {"rating": "好差评", "demand": "诉求", "inspection": "督查检查", "indicator": "指标监测",
+                 "review": "审议意见"}
 STATUS_LABELS = ItemStatus.labels()
 CLOSED = ItemStatus.closed.value
 MAX_TEXT = 2000
@@ -298,6 +299,13 @@ def return_item(session: Session, *, actor: Principal, item_id: int, reason: str
     return item
 
 
-__all__ = ["ITEM", "NOTE_KINDS", "STATUS_LABELS", "ItemRef", "UnitLine", "accept", "add_progress", "attachment",
+__all__ = ["measure_providers", "ITEM", "NOTE_KINDS", "STATUS_LABELS", "ItemRef", "UnitLine", "accept", "add_progress", "attachment",
            "get_item", "item_ref", "items_for_source", "ledger", "list_items", "open_item", "return_item", "source_outcomes",
            "source_label", "submit_evidence"]
+
+
+def measure_providers() -> list:
+    """What rectification offers the indicators (common.measures)."""
+    from onewindow.rectification.measures import PROVIDER
+
+    return [PROVIDER]

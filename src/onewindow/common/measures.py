@@ -1,0 +1,60 @@
+"""Measures: the counts and sums a domain offers for indicators, declared in its ``Domain.measures``.
+
+A domain that owns records (cases, ratings, demands, …) answers two questions about a period, with its
+own tables and SQL ``GROUP BY``: how much of each measure per department × item (`counts`), and which
+records make up one cell (`records`, whose values add up to the count — the drill-down). The
+indicators package reads only this, so a domain built later plugs in by declaring its provider; an
+indicator whose measure has no provider shows 「暂无数据来源」.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from onewindow.common.time import day_start
+
+
+@dataclass(frozen=True)
+class Measure:
+    name: str  # "cases.completed_on_time": the domain's package, a dot, its own name
+    label: str  # Chinese: "按时办结件数"
+    unit: str = "件"  # 件 / 天 / 分 (money in fen) / 家
+
+
+@dataclass(frozen=True)
+class MeasureRow:
+    measure: str
+    department_id: int | None
+    item_code: str | None
+    value: float
+
+
+@dataclass(frozen=True)
+class Record:
+    """One record behind a figure, as a person reads it in a drill-down."""
+
+    ref: str  # a case code, a rating id
+    title: str
+    department_id: int | None
+    item_code: str | None
+    on: date | None
+    value: float = 1  # 1 for a count, the amount for a sum
+    link: str = ""
+
+
+@dataclass(frozen=True)
+class MeasureProvider:
+    source: str  # the package
+    label: str  # "办件"
+    measures: tuple[Measure, ...]
+    # counts(session, *, period_start, period_end) -> rows grouped by department and item
+    counts: Callable[..., Iterable[MeasureRow]]
+    # records(session, *, measure, period_start, period_end, department_ids, item_code, limit) -> records
+    records: Callable[..., Sequence[Record]]
+
+
+def utc_bounds(start: date, end: date) -> tuple[datetime, datetime]:
+    """[00:00 Beijing on `start`, 00:00 Beijing the day after `end`) as UTC moments, for timestamp columns."""
+    return day_start(start), day_start(end + timedelta(days=1))
