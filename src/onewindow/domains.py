@@ -11,8 +11,8 @@ from functools import cache
 
 from onewindow.common.registry import Registry
 
-PACKAGES = ("common", "calendar", "catalog", "sharing", "cases", "licences", "knowledge", "policies", "rectification",
-            "ratings")
+PACKAGES = ("common", "calendar", "catalog", "sharing", "cases", "licences", "knowledge", "policies", "demands",
+            "rectification", "ratings")
 
 
 @cache
