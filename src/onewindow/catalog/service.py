@@ -330,3 +330,22 @@ def departments_by_id(session: Session, *, ids: set[int] | list[int]) -> dict[in
 def item_codes(session: Session) -> set[str]:
     """The code of every service item with any version (draft, published or retired)."""
     return set(session.scalars(select(ServiceItem.code).distinct()))
+
+
+@dataclass(frozen=True)
+class DepartmentLevel:
+    """Where a department sits: its level (市 / 县 / 乡 / 村) and its superior (None at the top)."""
+
+    id: int
+    name: str
+    level: str
+    parent_id: int | None
+
+
+def department_levels(session: Session, *, ids: set[int] | list[int]) -> dict[int, DepartmentLevel]:
+    """The level and superior of each department with these ids (demands dispatch and escalate by them)."""
+    if not ids:
+        return {}
+    rows = session.execute(select(Department.id, Department.name, Department.level, Department.parent_id)
+                           .where(Department.id.in_(list(ids))))
+    return {r[0]: DepartmentLevel(*r) for r in rows.tuples()}
