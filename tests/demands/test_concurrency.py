@@ -63,3 +63,13 @@ def test_two_dispatchers_redispatch_at_once_one_wins_one_409(live):
     with session_scope(engine) as s:
         assert s.scalar(select(func.count()).select_from(AuditRecord).where(
             AuditRecord.action == "demand.redispatch", AuditRecord.entity_id == code)) == 1
+
+
+def test_two_retries_of_one_intake_at_once_make_one_demand(live):
+    engine, app, depts = live
+    a, b = _client(app, "race_agent1"), _client(app, "race_agent1")
+    body = {"channel": "hotline", "kind": "consult", "subject": "医保报销", "content": "异地就医怎么报销",
+            "filer_phone": "13812345678", "idempotency_key": "race-intake-key-0001"}
+    results = at_once([lambda c=c: c.post("/api/demands", json=body) for c in (a, b)])
+    assert [r.status_code for r in results] == [201, 201], [r.text for r in results]
+    assert results[0].json()["code"] == results[1].json()["code"]
