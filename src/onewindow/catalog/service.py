@@ -372,3 +372,22 @@ def measure_providers() -> list:
                      for m in (Measure(f"catalog.{key}_separate", f"一件事分别办理{label}", unit),
                                Measure(f"catalog.{key}_saved", f"一件事减少{label}", unit)))
     return [MeasureProvider("catalog", "一件事", measures, bundle_measure_counts, bundle_measure_records)]
+
+
+@dataclass(frozen=True)
+class DepartmentLevel:
+    """Where a department sits: its level (市 / 县 / 乡 / 村) and its superior (None at the top)."""
+
+    id: int
+    name: str
+    level: str
+    parent_id: int | None
+
+
+def department_levels(session: Session, *, ids: set[int] | list[int]) -> dict[int, DepartmentLevel]:
+    """The level and superior of each department with these ids (demands dispatch and escalate by them)."""
+    if not ids:
+        return {}
+    rows = session.execute(select(Department.id, Department.name, Department.level, Department.parent_id)
+                           .where(Department.id.in_(list(ids))))
+    return {r[0]: DepartmentLevel(*r) for r in rows.tuples()}

@@ -1,7 +1,7 @@
 """indicators
 
-Revision ID: ind_1
-Revises: 0010
+Revision ID: 0012
+Revises: 0011
 Create Date: 2026-12-07 10:11:23.707998
 """
 import sqlalchemy as sa
@@ -9,8 +9,8 @@ from alembic import op
 
 import onewindow.db
 
-revision = 'ind_1'
-down_revision = '0010'
+revision = '0012'
+down_revision = '0011'
 branch_labels = None
 depends_on = None
 
