@@ -97,6 +97,13 @@ def test_post_needs_an_api_token(client, api_key, catalog):
     assert post(client, handler_key).status_code == 403
     no_place = post(client, api_key(), address_string="")
     assert no_place.status_code == 400 and "位置" in valid(no_place, "errors")[0]["description"]
+    empty = post(client, api_key(Role.agent, username="o311_agent2"), description="")
+    assert empty.status_code == 400 and "诉求内容" in valid(empty, "errors")[0]["description"]
+    applicant = api_key(Role.applicant, username="o311_applicant")  # files as 移动端, which needs a phone
+    assert "联系电话" in valid(post(client, applicant), "errors")[0]["description"]
+    assert valid(post(client, applicant, phone="13700001234"), "post_response")[0]["service_request_id"]
+    bad_code = post(client, api_key(Role.agent, username="o311_agent3"), service_code="potholes")
+    assert bad_code.status_code == 404 and "服务类型" in valid(bad_code, "errors")[0]["description"]
 
 
 def test_post_then_read_back_and_retries_make_one_demand(client, session, api_key):

@@ -278,7 +278,7 @@ def post_request(session: Session, *, form, header_key: str | None) -> dict:
     description = str(form.get("description") or "").strip()[:4000]
     media = str(form.get("media_url") or "").strip()[:300]
     content = description + (f"\n附件链接：{media}" if media else "")
-    subject = (attrs.get("subject") or description.splitlines()[0] if description else "").strip()[:40]
+    subject = (attrs.get("subject") or (description.splitlines() or [""])[0]).strip()[:40]  # Open311 has no title
     if attrs.get("urgency", "general") not in URGENCIES:
         raise Open311Error(400, "紧急程度（attribute[urgency]）只能是 urgent、general 或 complex")
     client_key = header_key or str(form.get("idempotency_key") or "")
