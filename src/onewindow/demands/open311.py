@@ -20,7 +20,7 @@ from fastapi.responses import JSONResponse, Response
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from onewindow.common import service as accounts
+from onewindow.accounts import service as accounts
 from onewindow.common.errors import DomainError
 from onewindow.common.http import DbSession
 from onewindow.common.roles import Role
