@@ -24,7 +24,8 @@ LAYERS: list[tuple[str, ...]] = [
     ("licences",),
     ("cases",),
     ("knowledge", "rectification"),  # the 12345 knowledge base; the general 整改 ledger ratings (later demands, supervision) open items in
-    ("policies", "demands", "ratings", "supervision"),
+    ("policies", "demands"),
+    ("ratings", "supervision"),
     ("indicators",),
     ("demo",),
 ]

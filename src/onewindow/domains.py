@@ -12,7 +12,7 @@ from functools import cache
 from onewindow.common.registry import Registry
 
 PACKAGES = ("common", "calendar", "catalog", "sharing", "cases", "licences", "knowledge", "policies", "rectification",
-            "ratings")
+            "ratings", "supervision")
 
 
 @cache

@@ -8,7 +8,8 @@ from onewindow.supervision.models import CreditRepair, FeeProblem, Inspection, P
 GRADES = ("A", "B", "C", "D")
 GRADE_LABELS = {"A": "A类（守信）", "B": "B类（基本守信）", "C": "C类（失信风险）", "D": "D类（严重失信）"}
 SOURCES = {"inspection": "检查结果", "penalty": "行政处罚", "complaint": "12345投诉查实", "registry": "信用登记",
-           "tax": "纳税信用"}
+           "tax": "纳税信用",
+           "abnormal": "经营异常（查无下落）"}
 SEVERITIES = {"minor": "轻微", "general": "一般", "serious": "严重", "good": "良好"}
 RESULTS = {"pass": "合格", "rectify": "责令整改", "case": "立案查处", "tolerated": "不予处罚", "absent": "查无下落"}
 EXCEPTIONS = {"complaint": "投诉举报核查", "safety": "安全生产等重大风险", "law": "法律法规规定必须检查"}
