@@ -26,6 +26,7 @@ def _audit():
                  "sup_inspection.request": "申请入企检查", "sup_inspection.joint": "合并为联合抽查",
                  "sup_finding.record": "登记检查结果", "tolerance_list.draft": "起草免罚清单新版本",
                  "fee_problem.open": "登记涉企收费问题", "sup_quiet_days.set": "设置企业宁静日",
+                 "sup_inspection.report_unapproved": "反映未经核准的入企检查",
                  "sup_matter.save": "维护抽查事项", "sup_inspector.save": "维护执法检查人员"},
         entities={"sup_credit": "信用记录", "sup_finding": "检查结果", "sup_quiet_days": "企业宁静日",
                   "sup_matter": "抽查事项", "sup_inspector": "执法检查人员", "enterprise": "企业"},
