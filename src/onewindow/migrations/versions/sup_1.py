@@ -4,10 +4,10 @@ Revision ID: sup_1
 Revises: 0010
 Create Date: 2026-12-07 10:11:43.335577
 """
-from alembic import op
 import sqlalchemy as sa
-import onewindow.db
+from alembic import op
 
+import onewindow.db
 
 revision = 'sup_1'
 down_revision = '0010'
