@@ -12,7 +12,7 @@ from functools import cache
 from onewindow.common.registry import Registry
 
 PACKAGES = ("common", "accounts", "calendar", "catalog", "sharing", "cases", "licences", "knowledge", "policies",
-            "demands", "rectification", "ratings", "indicators")
+            "demands", "rectification", "ratings", "supervision", "indicators")
 
 
 @cache

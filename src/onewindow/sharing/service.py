@@ -333,6 +333,15 @@ def credit_records(session: Session, *, subject_kind: str, subject_key: str) -> 
     ))
 
 
+def enterprise_credit_records(session: Session, *, usccs: Iterable[str] | None = None) -> list[CreditRecord]:
+    """Enterprises' credit records in one query (all enterprises' when `usccs` is None), for the grading of
+    supervision: not a logged read, the platform's own bookkeeping like the look-ups below."""
+    stmt = select(CreditRecord).where(CreditRecord.subject_kind == A.ENTERPRISE)
+    if usccs is not None:
+        stmt = stmt.where(CreditRecord.subject_key.in_([_normal(k) for k in usccs]))
+    return list(session.scalars(stmt.order_by(CreditRecord.id)))
+
+
 def _credit_snapshot(rec: CreditRecord) -> dict:
     return {"subject_kind": rec.subject_kind, "subject_key": mask_id_number(rec.subject_key),
             "subject_name": rec.subject_name, "severity": rec.severity, "reason": rec.reason,
@@ -466,6 +475,23 @@ def enterprise_ids(session: Session, *, usccs: Iterable[str]) -> list[int]:
 def enterprise_names(session: Session, *, ids: Iterable[int]) -> dict[int, str]:
     """Registered names by enterprise id; unknown ids are left out."""
     return dict(session.execute(select(Enterprise.id, Enterprise.name).where(Enterprise.id.in_(list(ids)))).all())
+
+
+def enterprise_facts(session: Session, *, ids: Iterable[int] | None = None) -> list[tuple]:
+    """(id, uscc, name, region_code, industry_code, status, tax_credit_grade) of enterprises, by id
+    (every registered one when `ids` is None): what supervision grades and draws from."""
+    stmt = select(Enterprise.id, Enterprise.uscc, Enterprise.name, Enterprise.region_code, Enterprise.industry_code,
+                  Enterprise.status, Enterprise.tax_credit_grade).order_by(Enterprise.id)
+    if ids is not None:
+        stmt = stmt.where(Enterprise.id.in_(list(ids)))
+    return [tuple(r) for r in session.execute(stmt)]
+
+
+def enterprise_ids_for(session: Session, *, actor: Principal) -> list[int]:
+    """The ids of the enterprises the account acts for (法定代表人, 经办人)."""
+    if actor.user_id is None:
+        return []
+    return list(session.scalars(select(EnterpriseMember.enterprise_id).where(EnterpriseMember.user_id == actor.user_id)))
 
 
 def accounts_for_enterprises(session: Session, *, enterprise_ids: Sequence[int]) -> dict[int, int]:

@@ -1,0 +1,78 @@
+"""涉企收费 checks: leads (demands, inspections, 12345) become problems with a responsible unit and the refund
+owed in fen; a problem closes (销号) with evidence and the amount refunded; totals per period."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from onewindow.catalog import service as catalog
+from onewindow.common import audit
+from onewindow.common.errors import NotFound, ValidationFailed
+from onewindow.common.roles import Role
+from onewindow.common.security import Principal
+from onewindow.common.time import today
+from onewindow.supervision.models import FeeProblem
+from onewindow.supervision.states import FEE, LEADS
+
+OFFICE = frozenset({Role.supervisor, Role.admin, Role.inspector})
+
+
+def open_problem(session: Session, *, actor: Principal, lead_kind: str, lead_ref: str, department_id: int,
+                 description: str, refund_fen: int, enterprise_id: int | None = None,
+                 found_on: date | None = None) -> FeeProblem:
+    """Put a lead on the list; the same lead again is the problem already listed."""
+    actor.require(*OFFICE)
+    if lead_kind not in LEADS:
+        raise ValidationFailed.one("线索来源须为诉求、检查或12345热线", field="lead_kind", label="线索来源")
+    existing = session.scalar(select(FeeProblem).where(FeeProblem.lead_kind == lead_kind,
+                                                       FeeProblem.lead_ref == str(lead_ref)))
+    if existing is not None:
+        return existing
+    if catalog.department_by_id(session, department_id=department_id) is None:
+        raise ValidationFailed.one("责任单位不存在", field="department_id", label="责任单位")
+    if not (description or "").strip():
+        raise ValidationFailed.one("请描述收费问题", field="description", label="问题描述")
+    if not isinstance(refund_fen, int) or refund_fen < 0:
+        raise ValidationFailed.one("应退金额须为不小于0的金额", field="refund_fen", label="应退金额")
+    p = FeeProblem(lead_kind=lead_kind, lead_ref=str(lead_ref)[:64], department_id=department_id,
+                   enterprise_id=enterprise_id, description=description.strip()[:2000], refund_fen=refund_fen,
+                   refunded_fen=0, found_on=found_on or today(), status="open")
+    session.add(p)
+    session.flush()
+    audit.record(session, actor=actor, action="fee_problem.open", entity_type="fee_problem", entity_id=p.id,
+                 after={"department_id": department_id, "refund_fen": refund_fen})
+    return p
+
+
+def close(session: Session, *, actor: Principal, problem_id: int, evidence: str, refunded_fen: int,
+          version: int | None = None) -> FeeProblem:
+    actor.require(Role.supervisor, Role.admin)
+    p = session.get(FeeProblem, problem_id)
+    if p is None:
+        raise NotFound("涉企收费问题不存在")
+    if not (evidence or "").strip():
+        raise ValidationFailed.one("销号须附整改证据（退费凭证等）", field="evidence", label="销号证据")
+    if not isinstance(refunded_fen, int) or refunded_fen < 0:
+        raise ValidationFailed.one("已退金额须为不小于0的金额", field="refunded_fen", label="已退金额")
+    FEE.move(session, p, "close", actor=actor, version=version,
+             values={"evidence": evidence.strip()[:2000], "refunded_fen": refunded_fen},
+             after={"evidence": evidence.strip()[:200], "refund_fen": refunded_fen})
+    return p
+
+
+def problems(session: Session, *, status: str | None = None) -> list[FeeProblem]:
+    stmt = select(FeeProblem).order_by(FeeProblem.found_on.desc(), FeeProblem.id.desc())
+    if status:
+        stmt = stmt.where(FeeProblem.status == status)
+    return list(session.scalars(stmt.limit(500)))
+
+
+def totals(session: Session, *, start: date, end: date) -> dict:
+    """Cases found in the period, those closed, refunds owed and made (fen), enterprises affected."""
+    rows = list(session.scalars(select(FeeProblem).where(FeeProblem.found_on >= start, FeeProblem.found_on <= end)))
+    return {"start": start, "end": end, "cases": len(rows), "closed": sum(r.status == "closed" for r in rows),
+            "refund_fen": sum(r.refund_fen for r in rows), "refunded_fen": sum(r.refunded_fen for r in rows),
+            "enterprises": len({r.enterprise_id for r in rows if r.enterprise_id is not None})}
