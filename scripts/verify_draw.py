@@ -5,7 +5,7 @@
 
 It recomputes the pool hash and the seed (SHA-256("<public value>|<pool hash>")), redraws, and prints
 the draw as JSON; given the published result, it compares and exits 1 on any difference. The algorithm
-(documented in onewindow/supervision/draw.py and docs/supervision.md) is written out again here on
+(documented in onewindow/supervision/draw.py) is written out again here on
 purpose, so the check does not depend on the platform's code.
 """
 
@@ -19,16 +19,32 @@ def _u(seed, tag, *parts):
     return int.from_bytes(hashlib.sha256("|".join((seed, tag) + parts).encode("utf-8")).digest()[:8], "big")
 
 
+def _words(seed, tag, *parts, count):
+    raw = hashlib.shake_256("|".join((seed, tag) + parts).encode("utf-8")).digest(8 * count)
+    return [int.from_bytes(raw[i:i + 8], "big") for i in range(0, len(raw), 8)]
+
+
 def redraw(pool, seed):
     limits = {g: int(p) * (1 << 64) // 1_000_000 for g, p in pool["ratios_ppm"].items()}
-    drawn = sorted((_u(seed, "E", uscc), uscc, grade) for uscc, grade in pool["entities"]
-                   if _u(seed, "E", uscc) < limits.get(grade, 0))
+    entities = pool["entities"]
+    stream = _words(seed, "E", count=len(entities))
+    drawn = sorted((x, uscc, grade) for x, (uscc, grade) in zip(stream, entities) if x < limits.get(grade, 0))
     previous = {(b, e) for b, e in pool.get("previous_pairs", [])}
+    inspectors = pool["inspectors"]
+    n, size = len(inspectors), int(pool["team_size"])
     days = pool.get("visit_days", [])
     out = []
     for rank, (_x, uscc, grade) in enumerate(drawn, start=1):
-        free = [b for b, tied in pool["inspectors"] if uscc not in tied and (b, uscc) not in previous]
-        team = sorted(free, key=lambda b: (_u(seed, "I", uscc, b), b))[:int(pool["team_size"])]
+        w = _words(seed, "T", uscc, count=n)  # the whole stream: the platform asks for a prefix first
+        order, team = list(range(n)), []
+        for j in range(n):
+            k = j + w[j] % (n - j)
+            order[j], order[k] = order[k], order[j]
+            badge, tied = inspectors[order[j]]
+            if uscc not in tied and (badge, uscc) not in previous:
+                team.append(badge)
+                if len(team) == size:
+                    break
         out.append({"rank": rank, "uscc": uscc, "grade": grade, "inspectors": team,
                     "visit_on": days[_u(seed, "D", uscc) % len(days)] if days else None})
     return out

@@ -11,23 +11,31 @@ USCC; enterprises already inspected in the period are left out and listed in `ex
 
     pool_hash = SHA-256(pool JSON bytes), hex
     seed      = SHA-256("<public value>|<pool_hash>"), hex — announced with the pool, before the draw
-    u(tag, …) = the first 8 bytes of SHA-256("<seed>|<tag>|<…>") as a big-endian integer
+    stream(tag, …) = the SHAKE-256 output of "<seed>|<tag>|<…>" (UTF-8), read as big-endian 8-byte words
+                     w[0], w[1], … (an extendable-output hash: asking for more bytes never changes the first)
 
-1. An entity (uscc, grade) is drawn when u("E", uscc) < ratios_ppm[grade] × 2⁶⁴ ÷ 10⁶ (integer
-   division): each enterprise independently, so the share drawn per grade follows the binomial law.
-2. The drawn are ranked by u("E", uscc) ascending (ties: by USCC).
-3. For each drawn enterprise, its team is the `team_size` inspectors with the smallest u("I", uscc, badge)
-   among those not tied to it and not paired with it in `previous_pairs` (fewer when not enough remain).
-4. Its visit day is visit_days[u("D", uscc) mod len(visit_days)].
+1. Entity number i of `entities` (in the published order) gets u_i = w[i] of stream("E"); it is drawn
+   when u_i < ratios_ppm[grade] × 2⁶⁴ ÷ 10⁶ (integer division): each enterprise independently, so the
+   share drawn per grade follows the binomial law. One hash call for the whole pool, not one per
+   enterprise: that is what makes a province's 2,000,000 enterprises a one-second draw.
+2. The drawn are ranked by u ascending (ties: by USCC).
+3. For each drawn enterprise, its team comes from a Fisher–Yates shuffle of the inspector list (published
+   order) driven by stream("T", uscc): at step j (0, 1, …) position j is swapped with position
+   j + w[j] mod (n − j); the inspector landing at position j joins the team unless tied to the
+   enterprise or paired with it in `previous_pairs`; it stops when `team_size` have joined or the list
+   is exhausted (fewer then). The 64-bit words make the modulo bias below 2⁻⁵⁰ for any real list.
+4. Its visit day is visit_days[u("D", uscc) mod len(visit_days)], u being the first 8 bytes of
+   SHA-256("<seed>|D|<uscc>") as a big-endian integer.
 
-Step 1 is one hash per enterprise and a comparison, so it vectorises: `draw_entities` does the hashing
-in a tight loop over pre-copied hash states; the benchmark compares it with a NumPy/pandas peer.
+Step 1 is one XOF call and a comparison per enterprise; the benchmark compares it with a NumPy peer.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import sys
+from array import array
 
 SCALE = 1 << 64
 PPM = 1_000_000
@@ -54,20 +62,42 @@ def thresholds(ratios_ppm: dict) -> dict[str, int]:
     return {g: int(p) * SCALE // PPM for g, p in ratios_ppm.items()}
 
 
+def words(seed: str, tag: str, *parts: str, count: int) -> array:
+    """The first `count` 64-bit words of stream(tag, …), as unsigned integers."""
+    text = "|".join((seed, tag, *parts))
+    out = array("Q", hashlib.shake_256(text.encode("utf-8")).digest(8 * count))
+    if sys.byteorder == "little":
+        out.byteswap()  # the words are big-endian on every machine, so the script reproduces them anywhere
+    return out
+
+
 def draw_entities(seed: str, entities, ratios_ppm: dict) -> list[tuple[int, str, str]]:
     """(u, uscc, grade) of the drawn entities, ranked."""
     limit = thresholds(ratios_ppm)
-    base = hashlib.sha256(f"{seed}|E|".encode())
-    frombytes = int.from_bytes
-    out = []
-    for uscc, grade in entities:
-        h = base.copy()
-        h.update(uscc.encode())
-        x = frombytes(h.digest()[:8], "big")
-        if x < limit.get(grade, 0):
-            out.append((x, uscc, grade))
+    get = limit.get
+    out = [(x, e[0], e[1]) for x, e in zip(words(seed, "E", count=len(entities)), entities, strict=True)
+           if x < get(e[1], 0)]
     out.sort()
     return out
+
+
+def team(seed: str, uscc: str, inspectors: list[tuple[str, set]], previous: set, size: int) -> list[str]:
+    """Step 3: the first `size` unconflicted inspectors of this enterprise's own shuffle of the list."""
+    n = len(inspectors)
+    order = list(range(n))
+    w = words(seed, "T", uscc, count=min(n, size + 8))  # usually enough; the stream extends when conflicts eat it
+    chosen: list[str] = []
+    for j in range(n):
+        if j == len(w):
+            w = words(seed, "T", uscc, count=n)
+        k = j + w[j] % (n - j)
+        order[j], order[k] = order[k], order[j]
+        badge, tied = inspectors[order[j]]
+        if uscc not in tied and (badge, uscc) not in previous:
+            chosen.append(badge)
+            if len(chosen) == size:
+                break
+    return chosen
 
 
 def draw(pool: dict, seed: str) -> list[dict]:
@@ -78,8 +108,7 @@ def draw(pool: dict, seed: str) -> list[dict]:
     days = pool.get("visit_days", [])
     result = []
     for rank, (_x, uscc, grade) in enumerate(draw_entities(seed, pool["entities"], pool["ratios_ppm"]), start=1):
-        free = [badge for badge, tied in inspectors if uscc not in tied and (badge, uscc) not in previous]
-        team = sorted(free, key=lambda b: (u(seed, "I", uscc, b), b))[:team_size]
         visit = days[u(seed, "D", uscc) % len(days)] if days else None
-        result.append({"rank": rank, "uscc": uscc, "grade": grade, "inspectors": team, "visit_on": visit})
+        result.append({"rank": rank, "uscc": uscc, "grade": grade,
+                       "inspectors": team(seed, uscc, inspectors, previous, team_size), "visit_on": visit})
     return result
