@@ -36,7 +36,9 @@ def _audit():
                 "exception_reason": "例外理由", "refund_fen": "应退金额（分）", "seed": "随机种子",
                 "pool_hash": "抽取名录哈希", "public_value": "公开随机值", "first_day": "起始日", "last_day": "截止日",
                 "record": "信用记录", "evidence": "销号证据", "picks": "抽中企业数", "inspection_ids": "合并的检查",
-                "enterprise_id": "企业", "department_id": "部门", "rules_version": "评价规则版本"},
+                "enterprise_id": "企业", "department_id": "部门", "rules_version": "评价规则版本",
+                "ratios": "各信用等级抽取比例", "A": "A类", "B": "B类", "C": "C类", "D": "D类",
+                "qualifications": "执法资格", "code": "清单编码"},
         values={"grade": S.GRADE_LABELS, "severity": S.SEVERITIES, "source": S.SOURCES, "result": S.RESULTS,
                 "exception": S.EXCEPTIONS})
     return AuditVocabulary.merge([S.REPAIR.vocabulary(), S.PLAN.vocabulary(), S.INSPECTION.vocabulary(),
