@@ -52,7 +52,7 @@ def _audit():
 
 
 DOMAIN = Domain(
-    package="demands", label="诉求", models="models", api=("api",),
+    package="demands", label="诉求", models="models", api=("api",), pages=("pages",),
     jobs=(PeriodicJob("demands.callbacks", timedelta(hours=1), _callbacks, "回访期限届满的诉求按期办结"),),
     deadlines=_deadlines,
     audit=_audit,
