@@ -9,6 +9,7 @@ at a window. Anyone else gets 404, so codes reveal nothing.
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -107,7 +108,8 @@ def file_demand(session: Session, *, actor: Principal | None, channel: str, kind
     if anonymous:
         filer_name = phone = id_number = ""
     now = utcnow()
-    demand = Demand(code=f"tmp-{now.timestamp()}-{id(content)}", idempotency_key=idempotency_key or None,
+    demand = Demand(code=f"tmp-{secrets.token_hex(8)}",  # replaced by the readable code once the id is known
+                    idempotency_key=idempotency_key or None,
                     channel=channel, kind=kind, urgency=urgency, topic=(topic or "")[:40], region=(region or "")[:40],
                     subject=subject, content=content, location=(location or "")[:200],
                     filer_name=(filer_name or "").strip()[:64], filer_phone=phone[:20], filer_id_number=id_number,

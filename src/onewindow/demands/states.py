@@ -40,6 +40,7 @@ DEMAND = Machine(
         "close": Move(("replied",), "closed", label="办结"),
     },
     stamps={"dispatched": "dispatched_at", "handling": "signed_at", "closed": "closed_at"},
+    entity_id=lambda row: row.code,  # audit and events name a demand by its code (一事一码)
 )
 
 
