@@ -53,13 +53,14 @@ def _filters(request: Request, **fixed) -> tuple[views.Filters, dict]:
     """The list filters from the query string (unknown values ignored, never a 500) and their echo."""
     q = {k: (request.query_params.get(k) or "")[:50] for k in FILTER_KEYS}
     dept = q["department_id"]
-    f = views.Filters(status=q["status"] if q["status"] in DEMAND.labels else "",
-                      kind=q["kind"] if q["kind"] in KINDS else "",
-                      channel=q["channel"] if q["channel"] in CHANNELS else "",
-                      urgency=q["urgency"] if q["urgency"] in URGENCIES else "",
-                      sla_state=q["sla_state"] if q["sla_state"] in SLA_LABELS else "",
-                      department_id=int(dept) if dept.isdigit() else None, q=q["q"],
-                      start=_date(q["start"], "开始日期"), end=_date(q["end"], "结束日期"), **fixed)
+    chosen = {"status": q["status"] if q["status"] in DEMAND.labels else "",
+              "kind": q["kind"] if q["kind"] in KINDS else "",
+              "channel": q["channel"] if q["channel"] in CHANNELS else "",
+              "urgency": q["urgency"] if q["urgency"] in URGENCIES else "",
+              "sla_state": q["sla_state"] if q["sla_state"] in SLA_LABELS else "",
+              "department_id": int(dept) if dept.isdigit() else None, "q": q["q"],
+              "start": _date(q["start"], "开始日期"), "end": _date(q["end"], "结束日期")}
+    f = views.Filters(**(chosen | fixed))  # a page's own restriction wins over the query string
     return f, q
 
 
