@@ -16,9 +16,9 @@ from tests.conftest import PASSWORD, csrf
 from tests.knowledge.conftest import publish
 
 
-def sign_in(client, username):
+def sign_in(client, username, password=PASSWORD):
     client.cookies.clear()
-    r = client.post("/login", data={"username": username, "password": PASSWORD,
+    r = client.post("/login", data={"username": username, "password": password,
                                      "csrf_token": csrf(client.get("/login").text), "next": "/"}, follow_redirects=False)
     assert r.status_code == 303
     return client
