@@ -93,7 +93,7 @@ def _desk(request, session, principal, kept: Kept = EMPTY):
     f, q = _filters(request, mine=True)
     mine = views.listing(session, actor=principal, filters=f, page=_page_no(request))
     return render(request, "demands/desk.html", {
-        "labels": LABELS, "kept": kept, "page": mine, "f": q, "query": urlencode({k: v for k, v in q.items() if v}),
+        "labels": LABELS, "kept": kept, "page": mine, "f": q, "units": views.unit_names(session), "query": urlencode({k: v for k, v in q.items() if v}),
         "rows": [service.demand_view(session, actor=principal, demand=d) for d in mine.items]},
         principal=principal, status_code=422 if kept else 200)
 
