@@ -158,3 +158,34 @@ def test_dispatched_returned_redispatched_replied_reopened_closed(page: Page, ma
     expect(page.locator("#tracked")).to_contain_text("已办结")
     expect(page.locator("#tracked")).to_contain_text("已协调超市退还货款并赔偿")
     shot(page, "7-track")
+
+
+PAGES = {"agent": ("/demands/desk", "/demands/board", "/demands/callbacks", "/demands/supervision", "/demands"),
+         "handler": ("/demands/inbox",), "supervisor": ("/demands/supervision", "/demands?sla_state=overdue"),
+         "clerk": ("/demands/window",)}
+
+
+@pytest.mark.parametrize("username", sorted(PAGES))
+def test_demand_pages_raise_no_csp_violation_and_show_no_english(page: Page, username):
+    from tests.e2e.test_csp_browser import REPORT
+
+    violations: list[str] = []
+    page.add_init_script(REPORT)
+    page.on("console", lambda msg: violations.append(f"{page.url}: {msg.text}")
+            if msg.type == "error" and "CSP" in msg.text else None)
+    sign_in(page, username)
+    for path in PAGES[username]:
+        page.goto(path)
+        page.wait_for_load_state("networkidle")
+        text = page.locator("main").inner_text()
+        for word in ("received", "handling", "overdue", "warning", "None", "complaint"):
+            assert word not in text, (path, word)
+        first = page.locator("#demands tbody a").first
+        if first.count():
+            first.click()
+            page.wait_for_load_state("networkidle")
+    page.context.clear_cookies()
+    page.goto("/demands/scan?window=1")
+    page.wait_for_load_state("networkidle")
+    page.goto("/demands/track")
+    assert violations == [], "\n".join(violations)
