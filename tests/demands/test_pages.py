@@ -199,3 +199,26 @@ def test_window_and_scan_forms(session, world, client):
     assert r.status_code == 200 and 'id="filed"' in r.text
     bad = client.get("/demands/scan")
     assert "二维码无效" in bad.text
+
+
+def test_a_retried_desk_submission_is_one_demand_and_roles_are_kept_to_their_pages(session, world, client):
+    sign_in(client, "dem_agent")
+    page = client.get("/demands/desk")
+    key = re.search(r'name="idempotency_key" value="(\d+)"', page.text).group(1)
+    body = {"csrf_token": csrf(page.text), "idempotency_key": key} | CALL
+    first = client.post("/demands/desk", data=body, follow_redirects=False)
+    again = client.post("/demands/desk", data=body, follow_redirects=False)
+    assert first.headers["location"] == again.headers["location"]
+    assert session.query(Demand).filter(Demand.idempotency_key == key).count() == 1
+    r = client.post("/demands/desk", data={"csrf_token": csrf(page.text)} | CALL)  # no CSRF-less posts either
+    assert r.status_code in (200, 303)
+    assert client.post("/demands/desk", data=CALL).status_code in (400, 403)
+    sign_in(client, "dem_market")
+    assert client.get("/demands/board").status_code == 403
+    assert client.get("/demands/desk").status_code == 403
+    client.cookies.clear()
+    url = f"/demands/scan?window={world['dept']['SCJGJ']}"
+    page = client.get(url)
+    r = client.post(url, data={"csrf_token": csrf(page.text), "kind": "complaint", "content": "",
+                               "subject": "排队太久", "filer_phone": "12"})
+    assert r.status_code == 422 and "排队太久" in r.text and "电话号码格式不正确" in r.text
