@@ -169,6 +169,10 @@ def test_supervisor_rates_and_overdue(session, world, client):
     demand.sla_state = "overdue"
     session.commit()
     sign_in(client, "dem_sup")
+    r = step(client, code, "supervise", reason="", days="2")
+    assert r.status_code == 422 and 'id="supervise-form"' in r.text
+    assert step(client, code, "supervise", reason="超期未办，请加快办理", days="2").status_code == 303
+    assert "督办" in client.get(f"/demands/{code}").text
     page = client.get("/demands/supervision")
     assert page.status_code == 200 and "按时办结率" in page.text and "化解率" in page.text and code in page.text
     assert "全市合计" in page.text

@@ -312,6 +312,7 @@ def _demand_page(request, session, principal, code: str, kept: Kept = EMPTY):
     return render(request, "demands/demand.html", {
         "d": view, "labels": LABELS, "units": units, "kept": kept, "mine": mine, "lead": lead, "pending": pending,
         "dispatcher": principal.role in (Role.agent, Role.admin), "suggestion": suggestion,
+        "supervisor": principal.role in (Role.supervisor, Role.admin),
         "history": service.history(session, actor=principal, code=demand.code),
         "articles": knowledge.suggest(session, text=f"{demand.subject} {demand.content}"[:500], limit=5)
         if principal.role in (Role.agent, Role.admin) and demand.status == "received" else [],
@@ -340,7 +341,7 @@ def _whole(value: str) -> int:
 
 
 STEPS_DONE = {"answer": "已直办答复并办结", "dispatch": "已派单", "redispatch": "已改派", "sign": "已签收",
-              "return": "已退单", "extend": "延期申请已提交", "reply": "已答复", "callback": "回访已登记",
+              "return": "已退单", "extend": "延期申请已提交", "reply": "已答复", "callback": "回访已登记", "supervise": "已发出督办",
               "reveal": "已显示完整号码（已记入审计）"}
 
 
@@ -391,6 +392,9 @@ async def demand_step(request: Request, code: str, step: str, session: DbSession
                               satisfaction=data.get("satisfaction", ""), resolved=data.get("resolved") == "1",
                               note=data.get("note", ""), reopen=data.get("reopen") == "on",
                               reasons=data.get("reasons", ""))
+        elif step == "supervise":
+            service.supervise(session, actor=principal, code=code, reason=data.get("reason", ""),
+                              days=_whole(data.get("days", "")))
         elif step == "reveal":
             revealed.update(service.reveal_identity(session, actor=principal, code=code, reason=data.get("reason", "")))
             session.commit()  # the reveal's audit line stands
