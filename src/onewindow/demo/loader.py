@@ -79,6 +79,7 @@ class DemoReport:
     ratings: int = 0
     indicators: int = 0
     graded: int = 0  # enterprises with a credit grade
+    demands: int = 0  # 12345 诉求 in every state
 
     def summary(self) -> str:
         c = self.cases
@@ -89,7 +90,7 @@ class DemoReport:
                 f"奖补事项 {self.award_items} 项，可享政策的企业 {self.matched_enterprises} 家；"
                 f"申请 {self.applications} 件，办理中 {c.get('running', 0)} 件（预警 {c.get('warning', 0)}、"
                 f"超期 {c.get('overdue', 0)}），已办结 {c.get('completed', 0)} 件；12345知识库现行知识 {self.knowledge} 条；"
-                f"好差评 {self.ratings} 条；评定信用等级企业 {self.graded} 家；营商环境指标数据 {self.indicators} 项。")
+                f"好差评 {self.ratings} 条；12345诉求 {self.demands} 件；评定信用等级企业 {self.graded} 家；营商环境指标数据 {self.indicators} 项。")
 
 
 def load_demo(session: Session) -> DemoReport:
@@ -114,6 +115,10 @@ def load_demo(session: Session) -> DemoReport:
     from onewindow.demo.ratings import load_ratings
 
     report.ratings = load_ratings(session)  # 好差评 with 差评 callbacks and rectifications in every state
+    from onewindow.demo.demands import load_demands
+
+    report.demands = load_demands(session)  # 12345 诉求 in every state, routed to units at three levels
+
     from onewindow.demo.supervision import load_supervision
 
     report.graded = load_supervision(session)  # credit grades, two departments' published draws, a joint visit
