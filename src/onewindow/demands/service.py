@@ -157,7 +157,8 @@ def record(session: Session, demand: Demand, *, actor: Principal | None, action:
 
 # ---------------------------------------------------------------- access
 
-def _units_stmt(department_id: int):
+def assigned_to(department_id: int):
+    """The condition "an active assignment of this demand is the unit's" (its inbox; gone after 改派)."""
     return exists().where(Assignment.demand_id == Demand.id, Assignment.department_id == department_id,
                           Assignment.active.is_(True))
 
@@ -182,25 +183,31 @@ def get_demand(session: Session, *, actor: Principal, code: str) -> Demand:
     return demand
 
 
+def visible(actor: Principal):
+    """The statement of every demand `actor` may see — the one row-level rule lists, pages and exports share."""
+    stmt = select(Demand)
+    if actor.role == Role.handler and actor.department_id is not None:
+        return stmt.where(assigned_to(actor.department_id))
+    if actor.role == Role.applicant:
+        return stmt.where(Demand.filer_user_id == actor.user_id)
+    if actor.role == Role.clerk:
+        return stmt.where(Demand.taken_by_id == actor.user_id)
+    if actor.role not in ALL_READERS:
+        raise Forbidden("诉求仅限12345坐席、承办单位、督查及诉求人本人查看")
+    return stmt
+
+
 def list_demands(session: Session, *, actor: Principal, status: str | None = None, kind: str | None = None,
                  department_id: int | None = None, sla_state: str | None = None, page: int = 1,
                  per_page: int = 20) -> Page:
     """The demands the actor may see, newest first: a unit's inbox, the dispatcher's board, the filer's own."""
-    stmt = select(Demand)
-    if actor.role == Role.handler and actor.department_id is not None:
-        stmt = stmt.where(_units_stmt(actor.department_id))
-    elif actor.role == Role.applicant:
-        stmt = stmt.where(Demand.filer_user_id == actor.user_id)
-    elif actor.role == Role.clerk:
-        stmt = stmt.where(Demand.taken_by_id == actor.user_id)
-    elif actor.role not in ALL_READERS:
-        raise Forbidden("诉求仅限12345坐席、承办单位、督查及诉求人本人查看")
+    stmt = visible(actor)
     if status:
         stmt = stmt.where(Demand.status == status)
     if kind:
         stmt = stmt.where(Demand.kind == kind)
     if department_id is not None:
-        stmt = stmt.where(_units_stmt(department_id))
+        stmt = stmt.where(assigned_to(department_id))
     if sla_state:
         stmt = stmt.where(Demand.sla_state == sla_state)
     return paginate(session, stmt.order_by(Demand.id.desc()), page=page, per_page=per_page)
@@ -321,7 +328,7 @@ from onewindow.demands.handling import (  # noqa: E402 — the handling half of 
     supervise,
 )
 
-__all__ = ["answer_directly", "answer_supervision", "call_back", "close_timed_out_callbacks", "decide_extension",
+__all__ = ["answer_directly", "answer_supervision", "assigned_to", "call_back", "close_timed_out_callbacks", "decide_extension",
            "demand_view", "dispatch", "escalate", "file_demand", "get_demand", "history", "identity",
            "list_demands", "may_read", "redispatch", "reply", "request_extension", "return_demand",
-           "reveal_identity", "set_limits", "sign", "suggest_units", "supervise", "track"]
+           "reveal_identity", "set_limits", "sign", "suggest_units", "supervise", "track", "visible"]

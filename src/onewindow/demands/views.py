@@ -9,17 +9,16 @@ import io
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import case, exists, func, or_, select
+from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import Session
 
 from onewindow.catalog import service as catalog
-from onewindow.common.errors import Forbidden
 from onewindow.common.pagination import Page, paginate
 from onewindow.common.roles import Role
 from onewindow.common.security import Principal
 from onewindow.common.time import SHANGHAI
 from onewindow.demands import service
-from onewindow.demands.models import Assignment, Demand, Extension
+from onewindow.demands.models import Demand, Extension
 
 EXPORT_CAP = 10000  # one export holds at most this many rows (the page says so)
 
@@ -44,22 +43,9 @@ def _beijing_midnight(on: date) -> datetime:
     return datetime.combine(on, time(), tzinfo=SHANGHAI)
 
 
-def _active_at(department_id: int):
-    return exists().where(Assignment.demand_id == Demand.id, Assignment.department_id == department_id,
-                          Assignment.active.is_(True))
-
-
 def scoped(actor: Principal, f: Filters):
-    """The statement of the demands `actor` may see matching `f` (the rule of service.list_demands)."""
-    stmt = select(Demand)
-    if actor.role == Role.handler and actor.department_id is not None:
-        stmt = stmt.where(_active_at(actor.department_id))
-    elif actor.role == Role.applicant:
-        stmt = stmt.where(Demand.filer_user_id == actor.user_id)
-    elif actor.role == Role.clerk:
-        stmt = stmt.where(Demand.taken_by_id == actor.user_id)
-    elif actor.role not in service.ALL_READERS:
-        raise Forbidden("诉求仅限12345坐席、承办单位、督查及诉求人本人查看")
+    """The statement of the demands `actor` may see (service.visible, the one rule) matching `f`."""
+    stmt = service.visible(actor)
     for column, value in ((Demand.status, f.status), (Demand.kind, f.kind), (Demand.channel, f.channel),
                           (Demand.urgency, f.urgency), (Demand.sla_state, f.sla_state)):
         if value:
