@@ -330,7 +330,8 @@ def _close(session, demand, *, actor, version, how, satisfaction=None, resolved=
                         "due_at": None, "due_on": None, "sla_state": clock.NORMAL},
                 after={"closed_how": how, "satisfaction": satisfaction},
                 payload={"code": demand.code, "satisfaction": satisfaction, "resolved": resolved,
-                         "department_id": demand.lead_department_id, "closed_how": how})
+                         "department_id": demand.lead_department_id, "closed_how": how,
+                         "subject": demand.subject[:100], "filer_user_id": demand.filer_user_id})
 
 
 def close_timed_out_callbacks(session: Session, *, now: datetime | None = None) -> int:

@@ -17,6 +17,12 @@ def _case_completed(session: Session, event):
     return service.on_case_completed(session, event)
 
 
+def _demand_closed(session: Session, event):
+    from onewindow.ratings import service
+
+    return service.on_demand_closed(session, event)
+
+
 def _rectification_closed(session: Session, event):
     from onewindow.ratings import followup
 
@@ -59,6 +65,7 @@ def _measures():
 DOMAIN = Domain(
     package="ratings", label="好差评", models="models", api=("api",), pages=("pages",),
     handlers=(EventHandler("case.completed", "ratings.open_matters", _case_completed),
+              EventHandler("demand.closed", "ratings.demand_replies", _demand_closed),
               EventHandler("rectification.closed", "ratings.rectified", _rectification_closed)),
     jobs=(PeriodicJob("ratings.defaults", timedelta(hours=1), _defaults, "逾期未评价事项默认基本满意"),),
     deadlines=_deadlines,

@@ -177,22 +177,51 @@ def rate(session: Session, *, actor: Principal | None, matter: RatingMatter, lev
         raise Conflict("该事项评价期已过，已按默认「基本满意」计入，不能再评价")  # the default stands
     if existing is not None:
         return _change(session, existing, actor=actor, level=level, reasons=reasons, comment=comment)
-    rating = Rating(matter_id=matter.id, rater_id=actor.user_id if actor else None,
-                    rater_name=actor.display_name if actor else "", level=level, reasons=reasons, comment=comment,
-                    is_default=False, real_name=actor is not None, excluded=False, rated_on=today(),
+    return _record(session, matter, by=actor or _anonymous(), rater_id=actor.user_id if actor else None,
+                   rater_name=actor.display_name if actor else "", level=level, reasons=reasons, comment=comment,
+                   real_name=actor is not None)
+
+
+def _record(session: Session, matter: RatingMatter, *, by: Principal, rater_id: int | None, rater_name: str,
+            level: str, reasons: list[str], comment: str, real_name: bool) -> Rating:
+    """Write a rating, audited; a real-name 差评 opens its callback (差评必回访)."""
+    rating = Rating(matter_id=matter.id, rater_id=rater_id, rater_name=rater_name, level=level, reasons=reasons,
+                    comment=comment, is_default=False, real_name=real_name, excluded=False, rated_on=today(),
                     created_at=utcnow(), version=1)
     session.add(rating)
     matter.rated = True
     session.flush()
     if rating not in matter.ratings:
         matter.ratings.append(rating)
-    audit.record(session, actor=actor or _anonymous(), action="rating.rate", entity_type="rating", entity_id=rating.id,
+    audit.record(session, actor=by, action="rating.rate", entity_type="rating", entity_id=rating.id,
                  after={"matter": f"{matter.kind}:{matter.id}", "level": level, "reasons": reasons})
     if level in BAD and rating.real_name:
         from onewindow.ratings import followup
 
         followup.open_callback(session, rating=rating)
     return rating
+
+
+# 12345 回访's three answers are three of the five 好差评 levels.
+CALLBACK_LEVELS = {"satisfied": "satisfied", "basic": "basic", "unsatisfied": "unsatisfied"}
+
+
+def on_demand_closed(session: Session, event) -> int:
+    """The "demand.closed" handler: a demand's handling is a rated matter of its lead unit. The callback's
+    satisfaction — asked of the filer in the agent's call, so real-name — is its rating, and a 不满意 is a
+    差评 with its callback and rectification like any other. Closed without a callback (直办, timeout), a filer
+    with an account may rate it under 我的评价, and the default applies after the usual days."""
+    p = event.payload or {}
+    code = p.get("code") or str(event.entity_id)
+    matter = _matter(session, kind="demand", ref=code, title=f"12345诉求 {code} {p.get('subject') or ''}".strip(),
+                     department_id=p.get("department_id"), completed_on=today(), party_id=p.get("filer_user_id"))
+    level = CALLBACK_LEVELS.get(p.get("satisfaction") or "")
+    if level is None or matter.rated or matter.department_id is None:
+        return 1
+    _record(session, matter, by=SYSTEM, rater_id=p.get("filer_user_id"), rater_name="诉求人（12345回访）", level=level,
+            reasons=["其他"] if level in BAD else [], real_name=True,
+            comment="回访时表示问题已解决" if p.get("resolved") else "回访时表示问题未解决")
+    return 1
 
 
 def _anonymous() -> Principal:
@@ -294,7 +323,7 @@ from onewindow.ratings.followup import (  # noqa: E402
 __all__ = [
     "measure_providers","apply_defaults", "confirm", "decide_appeal", "file_appeal", "get_appeal", "get_callback", "get_matter",
            "get_rating", "list_appeals", "list_callbacks", "list_ratings", "matter_by_token", "mine", "my_callbacks",
-           "my_matters", "on_case_completed", "open_visit", "open_visits", "rate", "record_callback"]
+           "my_matters", "on_case_completed", "on_demand_closed", "open_visit", "open_visits", "rate", "record_callback"]
 
 
 
