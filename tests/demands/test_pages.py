@@ -226,3 +226,20 @@ def test_a_retried_desk_submission_is_one_demand_and_roles_are_kept_to_their_pag
     r = client.post(url, data={"csrf_token": csrf(page.text), "kind": "complaint", "content": "",
                                "subject": "排队太久", "filer_phone": "12"})
     assert r.status_code == 422 and "排队太久" in r.text and "电话号码格式不正确" in r.text
+
+
+def test_printable_scan_codes_per_window_enterprise_and_item_open_the_bound_form(session, world, client):
+    import segno  # noqa: F401 — the QR maker the page draws with
+
+    sign_in(client, "dem_clerk")
+    page = client.get("/demands/qr?enterprise=示范科技有限公司&uscc=91110000MA01ABCD1X&item=T-SCJG-0001")
+    assert page.status_code == 200 and page.text.count("<svg") >= 3 and "示范科技有限公司" in page.text
+    urls = re.findall(r'data-url="([^"]+)"', page.text)
+    window = next(u for u in urls if f"window={world['dept']['SCJGJ']}" in u)
+    assert any("item=T-SCJG-0001" in u for u in urls) and any("uscc=91110000MA01ABCD1X" in u for u in urls)
+    scan = client.get(window.replace("http://testserver", "").replace("&amp;", "&"))
+    assert scan.status_code == 200 and "码上监督" in scan.text and "二维码无效" not in scan.text
+    bad = client.get("/demands/qr?item=NO-SUCH")
+    assert bad.status_code == 200 and "事项编码「NO-SUCH」不存在或未发布" in bad.text
+    sign_in(client, "dem_market")
+    assert client.get("/demands/qr").status_code == 403  # a handling unit does not print the city's codes
