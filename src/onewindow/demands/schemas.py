@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Annotated
 
 from pydantic import BaseModel, Field
 
 from onewindow.common.schemas import MAX_ID
 
-Ids = list[int]
+Ids = list[Annotated[int, Field(ge=1, le=MAX_ID)]]  # an id past 32 bits is bad input, not a crash
 
 
 class DemandIn(BaseModel):

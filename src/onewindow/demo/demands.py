@@ -12,8 +12,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
+from onewindow.accounts.models import User
 from onewindow.catalog.models import Department
-from onewindow.common.models import User
 from onewindow.common.time import SHANGHAI, today
 from onewindow.demands.models import Assignment, Callback, Demand, Extension, History, Route
 from onewindow.demo.knowledge import TOPICS

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, File, Query, UploadFile
+from fastapi import APIRouter, File, Path, Query, UploadFile
 from fastapi.responses import Response
 
 from onewindow.common.api import ERRORS
 from onewindow.common.http import CurrentUser, DbSession, MaybeUser
+from onewindow.common.schemas import MAX_ID
 from onewindow.common.uploads import read_upload
 from onewindow.indicators import reports
 from onewindow.indicators import service as S
@@ -49,7 +50,9 @@ def definitions(session: DbSession):
             for x in S.list_definitions(session)]
 
 
-@router.get("/definitions/export")
+@router.get("/definitions/export", response_class=Response,
+            responses={200: {"content": {"application/yaml": {}, "application/vnd.openxmlformats-officedocument"
+                                         ".spreadsheetml.sheet": {}}}})
 def export(session: DbSession, principal: CurrentUser, format: Literal["yaml", "xlsx"] = Query("yaml")):
     S.require_supervisor(principal)
     S.ensure_builtin(session)
@@ -104,5 +107,6 @@ def generate(body: ReportIn, session: DbSession, principal: CurrentUser):
 
 
 @router.post("/reports/{report_id}/publish", response_model=ReportOut)
-def publish(report_id: int, session: DbSession, principal: CurrentUser, version: int | None = Query(None, ge=1)):
+def publish(report_id: Annotated[int, Path(ge=1, le=MAX_ID)], session: DbSession, principal: CurrentUser,
+            version: int | None = Query(None, ge=1, le=MAX_ID)):
     return _report(reports.publish(session, actor=principal, report_id=report_id, version=version))

@@ -9,7 +9,6 @@ from fastapi.responses import RedirectResponse
 from onewindow.catalog import service as catalog
 from onewindow.common.http import CsrfChecked, DbSession, PageUser
 from onewindow.common.masking import mask_name
-from onewindow.common.money import money_text
 from onewindow.common.web import attempt, form_dict, render
 from onewindow.sharing import service as sharing
 from onewindow.supervision import credit, fees, findings, gate, plans, tolerance
@@ -110,5 +109,5 @@ def fee_list(request: Request, session: DbSession, principal: PageUser):
     principal.require(*fees.OFFICE)
     rows = fees.problems(session)
     return render(request, "supervision/fees.html",
-                  {"rows": rows, "labels": LABELS, "money": money_text,
+                  {"rows": rows, "labels": LABELS,
                    "departments": {d.id: d.name for d in catalog.list_departments(session)}}, principal=principal)

@@ -6,6 +6,8 @@ from datetime import date
 
 from pydantic import BaseModel, Field
 
+from onewindow.common.schemas import MAX_ID
+
 
 class GradeOut(BaseModel):
     enterprise_id: int
@@ -19,13 +21,13 @@ class GradeOut(BaseModel):
 
 
 class RepairIn(BaseModel):
-    enterprise_id: int = Field(..., ge=1)
+    enterprise_id: int = Field(..., ge=1, le=MAX_ID)
     record: str = Field(..., max_length=32, description="entry:<编号> 或 registry:<编号>")
     reason: str = Field(..., max_length=2000)
 
 
 class PlanIn(BaseModel):
-    department_id: int = Field(..., ge=1)
+    department_id: int = Field(..., ge=1, le=MAX_ID)
     title: str = Field(..., max_length=200)
     period_start: date
     period_end: date
@@ -60,7 +62,7 @@ class PickOut(BaseModel):
 
 
 class InspectionIn(BaseModel):
-    enterprise_id: int = Field(..., ge=1)
+    enterprise_id: int = Field(..., ge=1, le=MAX_ID)
     visit_on: date
     purpose: str = Field(..., max_length=2000)
     matter_codes: list[str] = Field(default_factory=list, max_length=50)
@@ -91,7 +93,7 @@ class ResultIn(BaseModel):
     result: str = Field(..., max_length=12, description="pass / rectify / case / tolerated / absent")
     note: str = Field("", max_length=2000)
     serious: bool = False
-    tolerance_list_id: int | None = Field(None, ge=1)
+    tolerance_list_id: int | None = Field(None, ge=1, le=MAX_ID)
     tolerance_item: str | None = Field(None, max_length=16)
 
 
