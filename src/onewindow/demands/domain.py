@@ -51,6 +51,12 @@ def _audit():
     return AuditVocabulary.merge([DEMAND.vocabulary(), EXTENSION.vocabulary(), SUPERVISION.vocabulary(), own])
 
 
+def _measures():
+    from onewindow.demands import service
+
+    return service.measure_providers()
+
+
 DOMAIN = Domain(
     package="demands", label="诉求", models="models", api=("api",),
     # /demands/qr mounts before /demands/{code}; Open311 GeoReport v2 lives at /open311/v2/, outside /api
@@ -58,4 +64,5 @@ DOMAIN = Domain(
     jobs=(PeriodicJob("demands.callbacks", timedelta(hours=1), _callbacks, "回访期限届满的诉求按期办结"),),
     deadlines=_deadlines,
     audit=_audit,
+    measures=_measures,
 )

@@ -328,7 +328,15 @@ from onewindow.demands.handling import (  # noqa: E402 — the handling half of 
     supervise,
 )
 
+
+def measure_providers() -> list:
+    """What demands offer the indicators (common.measures): 12345 按时办结, 满意, 直办, 化解."""
+    from onewindow.demands.measures import PROVIDER
+
+    return [PROVIDER]
+
+
 __all__ = ["answer_directly", "answer_supervision", "assigned_to", "call_back", "close_timed_out_callbacks", "decide_extension",
            "demand_view", "dispatch", "escalate", "file_demand", "get_demand", "history", "identity",
-           "list_demands", "may_read", "redispatch", "reply", "request_extension", "return_demand",
+           "list_demands", "may_read", "measure_providers", "redispatch", "reply", "request_extension", "return_demand",
            "reveal_identity", "set_limits", "sign", "suggest_units", "supervise", "track", "visible"]

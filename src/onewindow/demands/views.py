@@ -9,7 +9,7 @@ import io
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from onewindow.catalog import service as catalog
@@ -17,7 +17,7 @@ from onewindow.common.pagination import Page, paginate
 from onewindow.common.roles import Role
 from onewindow.common.security import Principal
 from onewindow.common.time import SHANGHAI
-from onewindow.demands import service
+from onewindow.demands import measures, service
 from onewindow.demands.models import Demand, Extension
 
 EXPORT_CAP = 10000  # one export holds at most this many rows (the page says so)
@@ -144,14 +144,10 @@ def rates_by_unit(session: Session, *, actor: Principal, start: date | None = No
     if end:
         conds.append(Demand.received_at < _beijing_midnight(end + timedelta(days=1)))
 
-    def n(cond):
-        return func.sum(case((cond, 1), else_=0))
-
-    cols = (func.count(), n(Demand.status == "closed"),
-            n((Demand.status == "closed") & Demand.overdue_ever.is_(False)), n(Demand.direct.is_(True)),
-            n(Demand.satisfaction.is_not(None)), n(Demand.satisfaction.in_(("satisfied", "basic"))),
-            n(Demand.resolved.is_not(None)), n(Demand.resolved.is_(True)),
-            n((Demand.sla_state == "overdue") & (Demand.status != "closed")))
+    specs = measures.conditions()  # the indicators count the same conditions
+    cols = (func.count(), *[measures.counted(specs[m]) for m in (
+        "demands.completed", "demands.completed_on_time", "demands.direct", "demands.rated", "demands.satisfied",
+        "demands.called", "demands.resolved", "demands.overdue_open")])
     names = unit_names(session)
     lines = []
     for row in session.execute(select(Demand.lead_department_id, *cols).where(*conds)
