@@ -152,3 +152,43 @@ def test_hotspots_count_this_week_against_last_rising_first(session, world, at):
     assert [c.value for c in sheet[1]] == list(duplicates.HOTSPOT_HEAD)
     assert sheet.max_row == 5
     assert session.scalar(select(Demand).where(Demand.code == dup.code)).closed_how == "merged"
+
+
+# ---------------------------------------------------------------- over HTTP
+
+def test_desk_partial_demand_page_merge_and_hotspots_pages(session, world, client):
+    from tests.demands.test_pages import english_free, sign_in, step, take
+
+    sign_in(client, "dem_agent")
+    first = take(client)
+    empty = client.get("/demands/desk/duplicates")
+    assert empty.status_code == 200 and "输入来电号码或诉求标题" in empty.text
+    part = client.get("/demands/desk/duplicates", params={"filer_phone": "13812345678"})
+    assert part.status_code == 200 and first in part.text and "同一来电号码" in part.text
+    part = client.get("/demands/desk/duplicates", params={"subject": "超市过期牛奶", "location": "人民路"})
+    assert first in part.text and "内容相近" in part.text
+    assert "近30日未发现相似诉求" in client.get("/demands/desk/duplicates", params={"subject": "路灯"}).text
+    assert 'hx-get="/demands/desk/duplicates"' in client.get("/demands/desk").text
+
+    second = take(client, filer_phone="13900000009", subject="超市卖过期牛奶")
+    page = client.get(f"/demands/{second}")
+    assert 'id="merge-form"' in page.text and first in page.text
+    bad = step(client, second, "merge", into_code="")
+    assert bad.status_code == 422 and "请填写主诉求编号" in bad.text
+    r = step(client, second, "merge", into_code=first)
+    assert r.status_code == 303
+    page = client.get(f"/demands/{second}")
+    assert "已并单" in page.text and f'href="/demands/{first}"' in page.text and 'id="merge-form"' not in page.text
+    english_free(page.text)
+    assert second in client.get(f"/demands/{first}").text
+
+    hot = client.get("/demands/hotspots")
+    assert hot.status_code == 200 and "食品安全" in hot.text and "测试县" in hot.text
+    english_free(hot.text)
+    x = client.get("/demands/hotspots.xlsx")
+    assert x.status_code == 200 and x.content[:2] == b"PK"
+
+    sign_in(client, "dem_market")
+    assert client.get("/demands/hotspots").status_code == 403
+    assert client.get("/demands/desk/duplicates", params={"filer_phone": "13812345678"}).status_code == 403
+    assert session.scalar(select(Demand).where(Demand.code == second)).closed_how == "merged"
