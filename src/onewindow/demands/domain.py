@@ -27,6 +27,7 @@ def _audit():
     from onewindow.common.audit_text import AuditVocabulary
     from onewindow.demands.states import (
         CHANNELS,
+        CLOSED_HOW,
         DEMAND,
         EXTENSION,
         KINDS,
@@ -44,9 +45,10 @@ def _audit():
                 "reason": "理由", "article": "知识条目", "lead": "主办单位", "assist": "协办单位",
                 "closed_how": "办结方式", "satisfaction": "满意度", "reasons": "重办理由", "demand": "诉求编号",
                 "amount": "延长时限", "due_on": "督办时限", "dispatch_minutes": "派单时限（分钟）",
-                "reply_unit": "答复时限单位", "reply_amount": "答复时限", "callback_days": "回访时限（工作日）"},
+                "reply_unit": "答复时限单位", "reply_amount": "答复时限", "callback_days": "回访时限（工作日）",
+                "into": "主诉求编号", "merged_into": "并入主诉求"},
         values={"channel": CHANNELS, "kind": KINDS, "urgency": URGENCIES, "satisfaction": SATISFACTION,
-                "closed_how": {"direct": "直办", "callback": "回访后办结", "timeout": "回访超时办结"},
+                "closed_how": CLOSED_HOW,
                 "reply_unit": {"working_days": "工作日", "working_hours": "工作小时"}})
     return AuditVocabulary.merge([DEMAND.vocabulary(), EXTENSION.vocabulary(), SUPERVISION.vocabulary(), own])
 
@@ -59,8 +61,8 @@ def _measures():
 
 DOMAIN = Domain(
     package="demands", label="诉求", models="models", api=("api",),
-    # /demands/qr mounts before /demands/{code}; Open311 GeoReport v2 lives at /open311/v2/, outside /api
-    pages=("qr_pages", "pages", "open311"),
+    # /demands/qr, /demands/hotspots and /demands/desk/duplicates mount before /demands/{code}; Open311 GeoReport v2 lives at /open311/v2/, outside /api
+    pages=("qr_pages", "duplicate_pages", "pages", "open311"),
     jobs=(PeriodicJob("demands.callbacks", timedelta(hours=1), _callbacks, "回访期限届满的诉求按期办结"),),
     deadlines=_deadlines,
     audit=_audit,

@@ -66,6 +66,11 @@ def _history(session, demand, actor, action, message, department_id=None):
     record(session, demand, actor=actor, action=action, message=message, department_id=department_id)
 
 
+def note(session: Session, demand: Demand, actor: Principal, action: str, message: str) -> None:
+    """A line on a demand's timeline (duplicates.py writes 并单 there)."""
+    _history(session, demand, actor, action, message)
+
+
 def _unit_name(session: Session, department_id: int) -> str:
     ref = catalog.department_by_id(session, department_id=department_id)
     if ref is None:
@@ -119,6 +124,7 @@ def answer_directly(session: Session, *, actor: Principal, code: str, version: i
                 after={"article": article.code}, payload={"code": demand.code, "direct": True})
     _history(session, demand, actor, "answer", f"依据知识库「{article.title}」直接答复并办结（直办）")
     _tell_filer(session, demand, subject="您的诉求已答复")
+    answer_merged(session, demand)
     return demand
 
 
@@ -273,7 +279,22 @@ def reply(session: Session, *, actor: Principal, code: str, version: int, text: 
     _history(session, demand, actor, "reply", f"{_unit_name(session, mine.department_id)}已答复：{text}",
              department_id=mine.department_id)
     _tell_filer(session, demand, subject="您的诉求已答复")
+    answer_merged(session, demand)
     return demand
+
+
+def answer_merged(session: Session, main: Demand, *, only: Demand | None = None) -> int:
+    """并单: the main demand's reply is each merged demand's reply, sent to its own filer (already closed
+    as merged, so nothing else moves). `only`: just that one (merged after the reply was given)."""
+    if not main.reply:
+        return 0
+    rows = [only] if only is not None else list(session.scalars(select(Demand).where(Demand.merged_into_id == main.id)))
+    for child in rows:
+        child.reply, child.replied_at = main.reply, main.replied_at or utcnow()
+        child.reopened = main.reopened  # a reply after 重办 is a new notice, not a duplicate of the first
+        _history(session, child, SYSTEM, "reply", f"主诉求 {main.code} 已答复，答复一并告知：{main.reply[:500]}")
+        _tell_filer(session, child, subject="您的诉求已答复")
+    return len(rows)
 
 
 def _tell_filer(session: Session, demand: Demand, *, subject: str) -> None:

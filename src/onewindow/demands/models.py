@@ -78,7 +78,9 @@ class Demand(Base):
     satisfaction: Mapped[str | None] = mapped_column(String(12))  # the last callback's
     resolved: Mapped[bool | None] = mapped_column(Boolean)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    closed_how: Mapped[str | None] = mapped_column(String(12))  # direct / callback / timeout
+    closed_how: Mapped[str | None] = mapped_column(String(12))  # direct / callback / timeout / merged
+    # 并单: the main demand whose reply answers this one's filer too (demands.duplicates.merge)
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("demands.id"), index=True)
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     assignments: Mapped[list[Assignment]] = relationship(order_by="Assignment.id", lazy="selectin",

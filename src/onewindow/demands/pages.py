@@ -18,7 +18,7 @@ from onewindow.common.http import CsrfChecked, DbSession, MaybeUser, PageUser, c
 from onewindow.common.kept import EMPTY, Kept
 from onewindow.common.roles import Role
 from onewindow.common.web import attempt, form_dict, render
-from onewindow.demands import service, views
+from onewindow.demands import duplicates, service, views
 from onewindow.demands.states import (
     CHANNELS,
     DEMAND,
@@ -309,9 +309,13 @@ def _demand_page(request, session, principal, code: str, kept: Kept = EMPTY):
                     and a.status == "pending"), None) if mine else None
     suggestion = service.suggest_units(session, kind=demand.kind, topic=demand.topic, region=demand.region) \
         if principal.role in (Role.agent, Role.admin) and demand.status in ("received", "returned") else None
+    dispatcher = principal.role in (Role.agent, Role.admin)
     return render(request, "demands/demand.html", {
+        "merged_into": duplicates.merged_into(session, demand), "merged": duplicates.merged_ones(session, demand),
+        "candidates": duplicates.candidates_of(session, actor=principal, demand=demand)
+        if dispatcher and demand.status != "closed" else [],
         "d": view, "labels": LABELS, "units": units, "kept": kept, "mine": mine, "lead": lead, "pending": pending,
-        "dispatcher": principal.role in (Role.agent, Role.admin), "suggestion": suggestion,
+        "dispatcher": dispatcher, "suggestion": suggestion,
         "supervisor": principal.role in (Role.supervisor, Role.admin),
         "history": service.history(session, actor=principal, code=demand.code),
         "articles": knowledge.suggest(session, text=f"{demand.subject} {demand.content}"[:500], limit=5)
@@ -341,7 +345,7 @@ def _whole(value: str) -> int:
 
 
 STEPS_DONE = {"answer": "已直办答复并办结", "dispatch": "已派单", "redispatch": "已改派", "sign": "已签收",
-              "return": "已退单", "extend": "延期申请已提交", "reply": "已答复", "callback": "回访已登记", "supervise": "已发出督办",
+              "return": "已退单", "extend": "延期申请已提交", "reply": "已答复", "callback": "回访已登记", "supervise": "已发出督办", "merge": "已并单",
               "reveal": "已显示完整号码（已记入审计）"}
 
 
@@ -395,6 +399,8 @@ async def demand_step(request: Request, code: str, step: str, session: DbSession
         elif step == "supervise":
             service.supervise(session, actor=principal, code=code, reason=data.get("reason", ""),
                               days=_whole(data.get("days", "")))
+        elif step == "merge":
+            duplicates.merge(session, actor=principal, code=code, version=version, into_code=data.get("into_code", ""))
         elif step == "reveal":
             revealed.update(service.reveal_identity(session, actor=principal, code=code, reason=data.get("reason", "")))
             session.commit()  # the reveal's audit line stands

@@ -10,9 +10,10 @@ URGENCIES = {"urgent": "紧急", "general": "一般", "complex": "复杂"}
 CHANNELS = {"hotline": "12345热线", "web": "网站", "mobile": "移动端", "window": "办不成事窗口", "scan": "码上监督",
             "other": "其他渠道"}
 ROLES = {"lead": "主办", "assist": "协办"}
-ASSIGNMENT_STATUS = {"pending": "待签收", "signed": "已签收", "returned": "已退单", "replaced": "已改派", "done": "已办结"}
+ASSIGNMENT_STATUS = {"pending": "待签收", "signed": "已签收", "returned": "已退单", "replaced": "已改派", "done": "已办结",
+                     "merged": "已并单"}
 SATISFACTION = {"satisfied": "满意", "basic": "基本满意", "unsatisfied": "不满意"}
-CLOSED_HOW = {"direct": "直办", "callback": "回访后办结", "timeout": "回访超时办结"}
+CLOSED_HOW = {"direct": "直办", "callback": "回访后办结", "timeout": "回访超时办结", "merged": "并单办结"}
 STAGES = {"dispatch": "派单", "reply": "答复", "callback": "回访"}
 CONFIDENTIAL_KINDS = frozenset({"report"})  # 举报 is confidential by default
 
@@ -38,6 +39,9 @@ DEMAND = Machine(
         "reply": Move(("handling",), "replied", label="答复"),
         "reopen": Move(("replied",), "handling", label="回访不满意重办"),
         "close": Move(("replied",), "closed", label="办结"),
+        # 并单: a duplicate leaves every queue at once; the main demand's reply is sent to its filer
+        "merge": Move(("received", "dispatched", "handling", "returned", "replied"), "closed", event=False,
+                      label="并单"),
     },
     stamps={"dispatched": "dispatched_at", "handling": "signed_at", "closed": "closed_at"},
     entity_id=lambda row: row.code,  # audit and events name a demand by its code (一事一码)

@@ -1,0 +1,227 @@
+"""Duplicates and hot spots (issue 11 item 5): candidate duplicates of a demand being taken (same caller,
+same enterprise, or similar text and place in the last N days), 并单 (a duplicate linked to a main demand
+whose reply answers every filer), and the hot-spot counts of topics and regions, this week against last.
+
+Candidates are found in one statement that filters on the received_at window first (its index), then
+scores each row with CASE sums over LIKE matches of the few words jieba finds in the subject, content
+and place — no full-text index on demands needed, and the same SQL on SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import Integer, and_, case, cast, func, literal, or_, select
+from sqlalchemy.orm import Session
+
+from onewindow.calendar import clock
+from onewindow.common import events, search
+from onewindow.common.errors import ValidationFailed
+from onewindow.common.roles import Role
+from onewindow.common.security import Principal
+from onewindow.db import utcnow
+from onewindow.demands import handling, service
+from onewindow.demands.models import Demand
+from onewindow.demands.states import DEMAND
+
+HOTSPOT_READERS = frozenset({Role.supervisor, Role.agent, Role.admin})
+MERGERS = handling.DISPATCHERS
+# Words that say nothing about what a demand is about, so two demands sharing them are not alike.
+STOP = frozenset({"要求", "处理", "问题", "反映", "投诉", "举报", "希望", "相关", "部门", "我们", "没有", "一个", "进行",
+                  "市民", "来电", "咨询", "请求", "帮助", "解决", "情况", "现在", "已经", "什么", "怎么", "如何",
+                  "可以", "是否", "这个", "那个", "自己", "一直", "目前", "尽快", "建议", "有关", "关于"})
+MAX_WORDS = 8
+MAX_PLACE_WORDS = 4
+TEXT_THRESHOLD = 4  # a subject word counts 2, a content word 1, a place word 2: "alike" needs two real hits
+PHONE_SCORE, ENTERPRISE_SCORE = 10, 8
+
+
+@dataclass
+class Candidate:
+    demand: Demand
+    score: int
+    reasons: list[str] = field(default_factory=list)  # 同一来电号码 / 同一企业 / 内容相近 / 地点相近
+
+    @property
+    def reason_text(self) -> str:
+        return "、".join(self.reasons)
+
+
+def _words(*texts: str, limit: int) -> list[str]:
+    """The distinct meaningful words (two characters or more, not stop words) of the texts, in order."""
+    seen: list[str] = []
+    for text in texts:
+        for word in search.query_terms((text or "")[:500]):
+            if len(word) >= 2 and word not in STOP and not word.isdigit() and word not in seen:
+                seen.append(word)
+                if len(seen) >= limit:
+                    return seen
+    return seen
+
+
+def _hits(column, words: list[str], weight: int):
+    """The sum, in SQL, of `weight` for each of `words` the column contains."""
+    return sum((case((search.contains(column, w), weight), else_=0) for w in words), literal(0))
+
+
+def candidates(session: Session, *, actor: Principal, phone: str = "", enterprise_uscc: str = "", subject: str = "",
+               content: str = "", location: str = "", days: int = 30, limit: int = 10,
+               exclude_code: str = "") -> list[Candidate]:
+    """The demands `actor` may see, received in the last `days`, that may be the same matter: the same
+    caller number, the same enterprise, or alike in words and place. Best score first, then newest."""
+    phone, uscc = (phone or "").strip().replace(" ", "")[:20], (enterprise_uscc or "").strip().upper()[:18]
+    words = _words(subject, content, limit=MAX_WORDS)
+    place = _words(location, limit=MAX_PLACE_WORDS)
+    if not (phone or uscc or words or place):
+        return []
+    since = utcnow() - timedelta(days=max(1, min(int(days), 366)))
+    same_phone = Demand.filer_phone == phone if phone else literal(False)
+    same_uscc = Demand.enterprise_uscc == uscc if uscc else literal(False)
+    text_score = (_hits(Demand.subject, words, 2) + _hits(Demand.content, words, 1)
+                  + _hits(Demand.location, place, 2))
+    score = (case((same_phone, PHONE_SCORE), else_=0) + case((same_uscc, ENTERPRISE_SCORE), else_=0)
+             + text_score)
+    base = service.visible(actor).where(Demand.received_at >= since, Demand.merged_into_id.is_(None))
+    if exclude_code:
+        base = base.where(Demand.code != exclude_code)
+    # Only rows any test could match are scored: the window first, then a cheap OR of the conditions.
+    any_match = [c for c in (same_phone if phone else None, same_uscc if uscc else None) if c is not None]
+    any_match += [search.contains(Demand.subject, w) for w in words]
+    any_match += [search.contains(Demand.location, w) for w in place]
+    scored = (base.add_columns(cast(score, Integer).label("score"), cast(text_score, Integer).label("text_score"))
+              .where(or_(*any_match)).subquery())
+    row = select(Demand, scored.c.score, scored.c.text_score).join(scored, scored.c.id == Demand.id)
+    row = row.where(or_(scored.c.score >= PHONE_SCORE if phone else literal(False),
+                        scored.c.score >= ENTERPRISE_SCORE if uscc else literal(False),
+                        scored.c.text_score >= TEXT_THRESHOLD))
+    rows = session.execute(row.order_by(scored.c.score.desc(), Demand.received_at.desc(), Demand.id.desc())
+                           .limit(max(1, min(int(limit), 50)))).all()
+    out = []
+    for demand, total, text_total in rows:
+        reasons = []
+        if phone and demand.filer_phone == phone:
+            reasons.append("同一来电号码")
+        if uscc and demand.enterprise_uscc == uscc:
+            reasons.append("同一企业")
+        if any(w in (demand.subject or "") or w in (demand.content or "") for w in words) and text_total >= 2:
+            reasons.append("内容相近")
+        if any(w in (demand.location or "") for w in place):
+            reasons.append("地点相近")
+        out.append(Candidate(demand=demand, score=int(total), reasons=reasons))
+    return out
+
+
+def candidates_of(session: Session, *, actor: Principal, demand: Demand, days: int = 30,
+                  limit: int = 10) -> list[Candidate]:
+    """The candidates of a demand already on file (its page), itself left out."""
+    return candidates(session, actor=actor, phone=demand.filer_phone, enterprise_uscc=demand.enterprise_uscc,
+                      subject=demand.subject, content=demand.content, location=demand.location, days=days,
+                      limit=limit, exclude_code=demand.code)
+
+
+# ---------------------------------------------------------------- 并单
+
+def merge(session: Session, *, actor: Principal, code: str, into_code: str, version: int) -> Demand:
+    """并单: `code` is the same matter as `into_code`. It closes at once (closed_how "merged") and leaves
+    every unit's inbox; the main demand's reply — now, if it has one, or when it comes — goes to its filer
+    too. Demands already merged into `code` follow it to the main one, so the link is one level deep."""
+    actor.require(*MERGERS)
+    into_code = (into_code or "").strip()
+    if not into_code:
+        raise ValidationFailed.one("请填写主诉求编号", field="into_code", label="主诉求编号")
+    demand = service.get_demand(session, actor=actor, code=code)
+    if into_code == demand.code:
+        raise ValidationFailed.one("不能并入诉求自身", field="into_code", label="主诉求编号")
+    main = service.get_demand(session, actor=actor, code=into_code)
+    if main.merged_into_id is not None:
+        root = session.get(Demand, main.merged_into_id)
+        raise ValidationFailed.one(f"诉求{main.code}已并入{root.code}，请并入{root.code}", field="into_code",
+                                   label="主诉求编号")
+    if main.status == "closed" and not main.reply:
+        raise ValidationFailed.one(f"主诉求{main.code}已办结且无答复，不能并入", field="into_code", label="主诉求编号")
+    DEMAND.move(session, demand, "merge", actor=actor, version=version,
+                values={"merged_into_id": main.id, "closed_how": "merged", "due_stage": None, "due_at": None,
+                        "due_on": None, "sla_state": clock.NORMAL},
+                after={"merged_into": main.code, "closed_how": "merged"}, payload={"code": demand.code})
+    # No "demand.closed" event (the move has none): the units did not handle this one, so nothing is rated.
+    events.emit(session, name="demand.merged", entity_type="demand", entity_id=demand.code,
+                payload={"code": demand.code, "into": main.code, "actor_id": actor.user_id})
+    for a in demand.assignments:
+        if a.active:
+            a.active, a.status = False, "merged"
+    for child in session.scalars(select(Demand).where(Demand.merged_into_id == demand.id)):
+        child.merged_into_id = main.id
+    handling.note(session, demand, actor, "merge", f"并入主诉求 {main.code}，主诉求的答复将一并告知诉求人")
+    handling.note(session, main, actor, "merge", f"诉求 {demand.code} 并入本诉求，本诉求的答复将一并告知其诉求人")
+    if main.reply:
+        handling.answer_merged(session, main, only=demand)
+    return demand
+
+
+def merged_into(session: Session, demand: Demand) -> Demand | None:
+    return session.get(Demand, demand.merged_into_id) if demand.merged_into_id else None
+
+
+def merged_ones(session: Session, demand: Demand) -> list[Demand]:
+    return list(session.scalars(select(Demand).where(Demand.merged_into_id == demand.id).order_by(Demand.id)))
+
+
+# ---------------------------------------------------------------- 热点
+
+@dataclass
+class Hotspot:
+    dimension: str  # 诉求主题 / 区域
+    name: str
+    recent: int  # the last 7 days
+    before: int  # the 7 days before those
+
+    @property
+    def change(self) -> int:
+        return self.recent - self.before
+
+    @property
+    def change_text(self) -> str:
+        if self.before == 0:
+            return "新出现" if self.recent else "—"
+        pct = round(100 * self.change / self.before)
+        return f"{'+' if pct > 0 else ''}{pct}%"
+
+
+def hotspots(session: Session, *, actor: Principal, now: datetime | None = None, days: int = 7,
+             limit: int = 50) -> list[Hotspot]:
+    """Topics and regions with their counts in the last `days` against the `days` before, the most
+    risen first (then the busiest). Only demands the actor may see count; a merged one counts once, in
+    its main demand."""
+    actor.require(*HOTSPOT_READERS)
+    now = now or utcnow()
+    mid, start = now - timedelta(days=days), now - timedelta(days=2 * days)
+    base = service.visible(actor).where(Demand.received_at >= start, Demand.received_at < now,
+                                        Demand.merged_into_id.is_(None)).subquery()
+    recent = func.sum(case((base.c.received_at >= mid, 1), else_=0))
+    before = func.sum(case((base.c.received_at < mid, 1), else_=0))
+    out: list[Hotspot] = []
+    for label, column in (("诉求主题", base.c.topic), ("区域", base.c.region)):
+        stmt = (select(column, recent, before).where(and_(column.is_not(None), column != ""))
+                .group_by(column))
+        out += [Hotspot(label, name, int(r or 0), int(b or 0)) for name, r, b in session.execute(stmt)]
+    out.sort(key=lambda h: (-h.change, -h.recent, h.dimension, h.name))
+    return out[:limit]
+
+
+HOTSPOT_HEAD = ("维度", "名称", "近7日", "前7日", "增减", "变化")
+
+
+def export_hotspots(rows: list[Hotspot]) -> bytes:
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "诉求热点"
+    ws.append(list(HOTSPOT_HEAD))
+    for h in rows:
+        ws.append([h.dimension, h.name, h.recent, h.before, h.change, h.change_text])
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
