@@ -135,3 +135,5 @@ def test_plan_pages_refuse_the_public_and_other_roles(session, sup, client):
     sign_in(client, "sup1")
     html = _form(client, "/supervision/plans")  # the office may plan for any department with a list
     assert "实施部门" in html and "劳动用工检查" in html
+    assert client.get("/supervision/plans/99999999999999999999999").status_code == 422  # never a 500
+    assert client.get("/supervision/plans/999999").status_code == 404

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import RedirectResponse
 
 from onewindow.catalog import service as catalog
@@ -14,6 +14,7 @@ from onewindow.common.http import CsrfChecked, DbSession, PageUser
 from onewindow.common.kept import EMPTY, Kept
 from onewindow.common.masking import mask_name
 from onewindow.common.roles import Role
+from onewindow.common.schemas import MAX_ID
 from onewindow.common.web import attempt, flash_done, form_dict, render
 from onewindow.sharing import service as sharing
 from onewindow.supervision import credit, fees, findings, gate, plans, tolerance
@@ -21,6 +22,9 @@ from onewindow.supervision import draw as D
 from onewindow.supervision import states as S
 
 router = APIRouter()
+def _an_id():
+    return Path(ge=1, le=MAX_ID)  # a fresh parameter per route: FastAPI names the one it is given
+
 LABELS = {"grades": S.GRADE_LABELS, "plan": S.PLAN.labels, "inspection": S.INSPECTION.labels, "results": S.RESULTS,
           "kinds": S.KINDS, "exceptions": S.EXCEPTIONS, "tolerance": S.TOLERANCE_KINDS, "fee": S.FEE.labels,
           "leads": S.LEADS, "list": S.TOLERANCE.labels}
@@ -197,7 +201,7 @@ async def plan_create(request: Request, session: DbSession, principal: PageUser)
 
 
 @router.get("/supervision/plans/{plan_id}")
-def plan_page(request: Request, plan_id: int, session: DbSession, principal: PageUser):
+def plan_page(request: Request, plan_id: int = _an_id(), *, session: DbSession, principal: PageUser):
     principal.require(*plans.PLANNERS, Role.supervisor)
     plan = plans.get_plan(session, plan_id=plan_id)
     picks = plans.picks_of(session, plan_id=plan.id)
@@ -224,20 +228,20 @@ async def _plan_move(request: Request, session, principal, plan_id: int, move, d
 
 
 @router.post("/supervision/plans/{plan_id}/announce", dependencies=[CsrfChecked])
-async def plan_announce(request: Request, plan_id: int, session: DbSession, principal: PageUser):
+async def plan_announce(request: Request, plan_id: int = _an_id(), *, session: DbSession, principal: PageUser):
     return await _plan_move(request, session, principal, plan_id, lambda d, v: plans.announce(
         session, actor=principal, plan_id=plan_id, public_value=d.get("public_value", ""), version=v),
         "已公告抽查计划：抽查名录和随机种子已固定并公开")
 
 
 @router.post("/supervision/plans/{plan_id}/draw", dependencies=[CsrfChecked])
-async def plan_draw(request: Request, plan_id: int, session: DbSession, principal: PageUser):
+async def plan_draw(request: Request, plan_id: int = _an_id(), *, session: DbSession, principal: PageUser):
     return await _plan_move(request, session, principal, plan_id, lambda d, v: plans.run_draw(
         session, actor=principal, plan_id=plan_id, version=v), "已按公开的随机种子完成抽取")
 
 
 @router.post("/supervision/plans/{plan_id}/publish", dependencies=[CsrfChecked])
-async def plan_publish(request: Request, plan_id: int, session: DbSession, principal: PageUser):
+async def plan_publish(request: Request, plan_id: int = _an_id(), *, session: DbSession, principal: PageUser):
     return await _plan_move(request, session, principal, plan_id, lambda d, v: plans.publish(
         session, actor=principal, plan_id=plan_id, version=v), "已公示抽取结果")
 
@@ -261,7 +265,7 @@ async def plan_visits(request: Request, session: DbSession, principal: PageUser)
 
 
 @router.post("/supervision/inspections/{inspection_id}/results", dependencies=[CsrfChecked])
-async def visit_results(request: Request, inspection_id: int, session: DbSession, principal: PageUser):
+async def visit_results(request: Request, inspection_id: int = _an_id(), *, session: DbSession, principal: PageUser):
     """One result per matter of the approved visit: the form posts result_<code>, note_<code>, and for
     不予处罚 the cited list (list_<code>) and item (item_<code>); 立案查处 may be marked serious."""
     data = await form_dict(request)
@@ -270,7 +274,7 @@ async def visit_results(request: Request, inspection_id: int, session: DbSession
         insp = gate.get(session, inspection_id=inspection_id)
         results = [{"matter_code": c, "result": data.get(f"result_{c}", ""), "note": data.get(f"note_{c}", ""),
                     "serious": data.get(f"serious_{c}") == "1",
-                    "tolerance_list_id": data.get(f"list_{c}", "") if data.get(f"list_{c}", "").isdigit() else 0,
+                    "tolerance_list_id": _small_int(data.get(f"list_{c}", "")),
                     "tolerance_item": data.get(f"item_{c}", "")} for c in insp.matter_codes]
         findings.record_results(session, actor=principal, inspection_id=inspection_id, results=results,
                                 version=_version(data))
@@ -278,3 +282,7 @@ async def visit_results(request: Request, inspection_id: int, session: DbSession
         return RedirectResponse("/supervision/inspections", status_code=303)
 
     return await attempt(request, session, run, back="/supervision/inspections", done="已登记检查结果")
+
+
+def _small_int(text: str) -> int:
+    return int(text) if text.isdigit() and len(text) < 10 else 0
