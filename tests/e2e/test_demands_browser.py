@@ -35,7 +35,7 @@ def market_handler(server):
 
     from onewindow.accounts.models import User
     from onewindow.catalog.models import Department
-    from onewindow.common import service as accounts
+    from onewindow.accounts import service as accounts
     from onewindow.common.roles import Role
     from onewindow.common.security import SYSTEM
     from onewindow.db import session_scope
