@@ -33,9 +33,9 @@ def market_handler(server):
     """A second handling unit's person (the demo has one, at 住建局), so a 改派 has somewhere to go."""
     from sqlalchemy import select
 
+    from onewindow.accounts import service as accounts
     from onewindow.accounts.models import User
     from onewindow.catalog.models import Department
-    from onewindow.accounts import service as accounts
     from onewindow.common.roles import Role
     from onewindow.common.security import SYSTEM
     from onewindow.db import session_scope

@@ -32,13 +32,18 @@ def conditions() -> dict:
             "demands.overdue_open": (Demand.sla_state == "overdue") & ~closed}
 
 
+def counts_once():
+    """并单: a merged demand counts once, as its main demand — in the indicators and the rates page alike."""
+    return Demand.merged_into_id.is_(None)
+
+
 def counted(cond):
     return func.sum(case((cond, 1), else_=0))
 
 
 def _received(period_start: date, period_end: date):
     start, end = utc_bounds(period_start, period_end)
-    return (Demand.received_at >= start) & (Demand.received_at < end)
+    return (Demand.received_at >= start) & (Demand.received_at < end) & counts_once()
 
 
 def measure_counts(session: Session, *, period_start: date, period_end: date) -> list[MeasureRow]:

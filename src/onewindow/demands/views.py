@@ -138,7 +138,7 @@ def rates_by_unit(session: Session, *, actor: Principal, start: date | None = No
                   end: date | None = None) -> tuple[Rates, list[Rates]]:
     """The whole city's line and one line per lead unit, for demands received in [start, end]."""
     actor.require(Role.supervisor, Role.admin, Role.agent)
-    conds = [Demand.merged_into_id.is_(None)]  # 并单: a merged demand counts once, as its main demand
+    conds = [measures.counts_once()]
     if start:
         conds.append(Demand.received_at >= _beijing_midnight(start))
     if end:
