@@ -28,7 +28,7 @@ def redraw(pool, seed):
     limits = {g: int(p) * (1 << 64) // 1_000_000 for g, p in pool["ratios_ppm"].items()}
     entities = pool["entities"]
     stream = _words(seed, "E", count=len(entities))
-    drawn = sorted((x, uscc, grade) for x, (uscc, grade) in zip(stream, entities) if x < limits.get(grade, 0))
+    drawn = sorted((x, uscc, grade) for x, (uscc, grade) in zip(stream, entities, strict=True) if x < limits.get(grade, 0))
     previous = {(b, e) for b, e in pool.get("previous_pairs", [])}
     inspectors = pool["inspectors"]
     n, size = len(inspectors), int(pool["team_size"])
