@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # What `make test` needs from the machine beyond Python packages: Debian's Chromium and CJK fonts for the
-# browser tests, and a running PostgreSQL for the PostgreSQL half of the suite. Installs or starts only
+# browser tests, poppler-utils to read printed PDFs back, and a running PostgreSQL for the PostgreSQL half of the suite. Installs or starts only
 # what is missing, so a developer's second run costs nothing.
 set -euo pipefail
 
 need=()
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || need+=(fonts-noto-cjk)
+# The indicators' printed reports are read back page by page with pdftoppm.
+command -v pdftoppm >/dev/null 2>&1 || need+=(poppler-utils)
 if [ ${#need[@]} -gt 0 ]; then
   echo "安装：${need[*]}"
   if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi
