@@ -61,3 +61,31 @@ def test_issue_9_commands_without_a_database_still_run(database):
 
     result = runner.invoke(app, ["policies", "test", str(DATA / "library_small.yaml")])
     assert result.exit_code == 0 and "全部通过" in result.output
+
+
+def test_the_sweep_in_a_fresh_process_knows_every_table(tmp_path):
+    """`serve` runs the sweep before the app imports the domains' models; a pending notice to a user must
+    still be sent (its foreign key to `users` resolves only when accounts' tables are mapped)."""
+    import os
+    import subprocess
+    import sys
+
+    from sqlalchemy import text
+
+    url = f"sqlite:///{tmp_path / 'ow.db'}"
+    engine = create_engine(url)
+    migrate.upgrade(engine)
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO users (id, username, display_name, password_hash, role, active, "
+                          "session_generation, version, created_at, updated_at) VALUES (1, 'u1', '测试', 'x', 'clerk', 1, 0, 1, "
+                          "'2026-12-07 01:00:00', '2026-12-07 01:00:00')"))
+        conn.execute(text("INSERT INTO outbox_messages (recipient_id, channel, subject, body, created_at) "
+                          "VALUES (1, 'site', '测试', '正文', '2026-12-07 01:00:00')"))
+    engine.dispose()
+    code = ("from onewindow.common import jobs\n"
+            "from onewindow.domains import registry\n"
+            "print([r.line() for r in jobs.run_due(registry())])\n")
+    env = {**os.environ, "ONEWINDOW_DATABASE_URL": url, "ONEWINDOW_INSTANCE_DIR": str(tmp_path)}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert "[common.outbox] 发送通知 1 条" in out.stdout, out.stdout + out.stderr[-2000:]

@@ -33,6 +33,9 @@ class JobResult:
 
 def run_due(registry: Registry, *, holder: str | None = None, engine=None) -> list[JobResult]:
     holder = holder or lease.default_holder()
+    # A job's flush may touch any table, and its foreign keys resolve only when every domain's tables are
+    # mapped: `serve` starts the sweep before the app has imported them (the outbox failed on `users`).
+    registry.model_modules()
     return [run_job(job, registry, holder=holder, engine=engine) for job in registry.jobs()]
 
 
