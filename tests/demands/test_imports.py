@@ -12,8 +12,8 @@ from fastapi.testclient import TestClient
 from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select
 
-from onewindow.common.models import AuditRecord as AuditEntry
 from onewindow.common.errors import Forbidden, ValidationFailed
+from onewindow.common.models import AuditRecord as AuditEntry
 from onewindow.demands import imports
 from onewindow.demands.models import Demand, History, Route
 from tests.conftest import PASSWORD
