@@ -160,7 +160,7 @@ DEMANDS_CORPUS = [(name, content, fragment if name.endswith(".xlsx") else "xlsx"
                   for name, content, fragment in CORPUS] + [
     ("empty.csv", b"", "为空"),
     ("binary.csv", b"\xff\xfe\x00\x81\x00\xfe", "编码"),
-    ("nothing-known.csv", "foo,bar\n1,2\n".encode(), "缺少列"),
+    ("nothing-known.csv", b"foo,bar\n1,2\n", "缺少列"),
     ("header-only.csv", f"{DEMAND_HEAD}\n".encode(), "没有诉求"),
     ("unknown-column.csv", f"{DEMAND_HEAD},颜色\n12315,A1,投诉,标题,内容,红\n".encode(), "未知列「颜色」"),
     ("bad-value.csv", f"{DEMAND_HEAD}\n12315,A1,咨讯,标题,内容\n".encode(), "不是可选值"),

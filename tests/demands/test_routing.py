@@ -92,7 +92,7 @@ def test_route_pages_keep_what_was_typed_and_try_a_demand(session, world, client
                     follow_redirects=False)
     assert r.status_code == 303
     page = client.get("/demands/routes", params={"try": "1", "kind": "complaint", "topic": "噪声扰民", "region": "测试县"})
-    assert "建议主办单位 <strong>测试县城关镇</strong>（乡镇（街道）级）" in page.text and "协办 测试县人民政府" in page.text
+    assert "建议主办单位 <strong>测试县城关镇</strong>（乡镇级）" in page.text and "协办 测试县人民政府" in page.text
     english_free(page.text)
     route_id = routing.list_routes(session, actor=world["agent"])[0].route.id
     edit = client.get(f"/demands/routes/{route_id}")

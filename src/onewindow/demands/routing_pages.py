@@ -16,7 +16,7 @@ from onewindow.demands import routing, service, views
 from onewindow.demands.states import KINDS
 
 router = APIRouter()
-LEVEL_NAMES = {"市": "市级", "县": "县（区）级", "乡": "乡镇（街道）级", "村": "村（社区）级"}
+LEVEL_NAMES = {"市": "市级", "县": "县级", "乡": "乡镇级", "村": "村级"}
 
 
 def _units(session) -> list[tuple[int, str]]:
