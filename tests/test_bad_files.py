@@ -150,3 +150,30 @@ def test_issue_9_10_unknown_keys_one_rule_one_message(session, admin, importer):
             shown.append(f"{where}：{e['message']}" if where else e["message"])
         assert any(s.startswith(expected) for s in shown), (importer, name, shown)
         assert footprint(session) == before
+
+
+# The batch import of demands from other channels (issue 11): xlsx or csv, no YAML, no CLI (an import
+# is a dispatcher's act, made under their name). Every file of the corpus is refused the same way.
+DEMANDS_IMPORT = "/api/demands/import"
+DEMAND_HEAD = "来源渠道,来源编号,类型,主题,内容"
+DEMANDS_CORPUS = [(name, content, fragment if name.endswith(".xlsx") else "xlsx")
+                  for name, content, fragment in CORPUS] + [
+    ("empty.csv", b"", "为空"),
+    ("binary.csv", b"\xff\xfe\x00\x81\x00\xfe", "编码"),
+    ("nothing-known.csv", b"foo,bar\n1,2\n", "缺少列"),
+    ("header-only.csv", f"{DEMAND_HEAD}\n".encode(), "没有诉求"),
+    ("unknown-column.csv", f"{DEMAND_HEAD},颜色\n12315,A1,投诉,标题,内容,红\n".encode(), "未知列「颜色」"),
+    ("bad-value.csv", f"{DEMAND_HEAD}\n12315,A1,咨讯,标题,内容\n".encode(), "不是可选值"),
+]
+
+
+@pytest.mark.parametrize("name, content, fragment", DEMANDS_CORPUS, ids=[c[0] for c in DEMANDS_CORPUS])
+def test_issue_11_demands_import_refuses_bad_files(session, admin, name, content, fragment):
+    before = footprint(session)
+    answer = admin.post(DEMANDS_IMPORT, files={"file": (name, content)})
+    assert 400 <= answer.status_code < 500, answer.text
+    body = answer.json()
+    details = [d["message"] for d in body.get("errors", [])]
+    assert_chinese(body["message"], *details)
+    assert any(f in m for m in [body["message"], *details] for f in fragment.split("|")), body
+    assert footprint(session) == before

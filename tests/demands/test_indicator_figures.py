@@ -48,3 +48,41 @@ def test_12345_indicators_against_a_hand_count(session, world, at):
     city, lines = views.rates_by_unit(session, actor=w["supervisor"])
     assert (city.total, city.closed, city.rated, city.satisfied, city.called, city.resolved) == (4, 3, 2, 1, 2, 1)
     assert round(city.satisfied_rate * 100, 2) == expected["RX_MYL"]
+
+
+def test_direct_answers_count_for_the_article_owner_in_both_places(session, world, at):
+    """直办 has no lead unit: it counts for the department owning the article answered from, in the
+    indicator (RX_ZBL per department) and on the supervisor's rates page alike."""
+    from datetime import date
+
+    from onewindow.knowledge.models import Article
+
+    w = world
+    at(beijing(2026, 12, 7, 9, 0))
+    art = Article(code="ZS-0009", version=1, status="published", topic="社保", department_id=w["dept"]["SCJGJ"],
+                  title="过期食品投诉渠道", body="可拨打12315或到市场监管所投诉", keywords=[], valid_from=date(2020, 1, 1))
+    session.add(art)
+    session.flush()
+    for subject in ("直办一", "直办二"):
+        d = call(session, w, kind="consult", subject=subject)
+        demands.answer_directly(session, actor=w["agent"], code=d.code, version=d.version, article_id=art.id)
+    dispatched(session, w, call(session, w, subject="派给市场监管"))
+    dispatched(session, w, call(session, w, subject="派给公安"), unit="GAJ")
+    session.commit()
+    # by hand: 市场监管局 3 demands (2 direct, 1 dispatched) → 66.67%; 公安局 1, none direct → 0; city 2 of 4
+    city, lines = views.rates_by_unit(session, actor=w["supervisor"])
+    by_unit = {r.department_id: (r.total, r.direct) for r in lines}
+    assert by_unit == {w["dept"]["SCJGJ"]: (3, 2), w["dept"]["GAJ"]: (1, 0)}
+    assert (city.total, city.direct) == (4, 2)
+    indicators.compute_periods(session, actor=w["supervisor"], periods=[DEC])
+    session.commit()
+    market = indicators.figure(session, code="RX_ZBL", period=DEC, unit_kind="department",
+                               unit_key=str(w["dept"]["SCJGJ"]))
+    police = indicators.figure(session, code="RX_ZBL", period=DEC, unit_kind="department",
+                               unit_key=str(w["dept"]["GAJ"]))
+    assert round(market.value, 2) == round(by_unit[w["dept"]["SCJGJ"]][1] / 3 * 100, 2) == 66.67
+    assert police.value == 0.0
+    assert indicators.figure(session, code="RX_ZBL", period=DEC).value == 50.0
+    drill = indicators.drill_down(session, actor=w["supervisor"], code="RX_ZBL", period=DEC, unit_kind="department",
+                                  unit_key=str(w["dept"]["SCJGJ"]))
+    assert sorted(r.title for r in drill.records) == ["直办一", "直办二"]

@@ -39,14 +39,17 @@ def _audit():
     own = AuditVocabulary(
         actions={"demand.file": "受理诉求", "demand.reveal": "查看诉求人完整号码", "demand.sign_assist": "协办单位签收",
                  "demand_extension.request": "申请延期", "demand_supervision.open": "督办",
-                 "demand_limit.set": "设置诉求时限"},
-        entities={"demand_limit": "诉求时限"},
+                 "demand_limit.set": "设置诉求时限", "demand.import": "批量导入诉求",
+                 "demand_route.create": "新增分派规则", "demand_route.update": "修改分派规则"},
+        entities={"demand_limit": "诉求时限", "demand_import": "诉求导入文件", "demand_route": "分派规则"},
         fields={"channel": "受理渠道", "kind": "诉求类型", "urgency": "紧急程度", "confidential": "保密",
                 "reason": "理由", "article": "知识条目", "lead": "主办单位", "assist": "协办单位",
                 "closed_how": "办结方式", "satisfaction": "满意度", "reasons": "重办理由", "demand": "诉求编号",
                 "amount": "延长时限", "due_on": "督办时限", "dispatch_minutes": "派单时限（分钟）",
                 "reply_unit": "答复时限单位", "reply_amount": "答复时限", "callback_days": "回访时限（工作日）",
-                "into": "主诉求编号", "merged_into": "并入主诉求"},
+                "into": "主诉求编号", "merged_into": "并入主诉求", "file": "文件名", "created": "新增诉求数",
+                "skipped": "已导入过的行数", "topic": "所属领域", "region": "区域", "department": "建议主办单位",
+                "assists": "建议协办单位", "priority": "优先级", "active": "启用"},
         values={"channel": CHANNELS, "kind": KINDS, "urgency": URGENCIES, "satisfaction": SATISFACTION,
                 "closed_how": CLOSED_HOW,
                 "reply_unit": {"working_days": "工作日", "working_hours": "工作小时"}})
@@ -60,9 +63,9 @@ def _measures():
 
 
 DOMAIN = Domain(
-    package="demands", label="诉求", models="models", api=("api",),
+    package="demands", label="诉求", models="models", api=("imports_api", "routing_api", "api"),
     # /demands/qr, /demands/hotspots and /demands/desk/duplicates mount before /demands/{code}; Open311 GeoReport v2 lives at /open311/v2/, outside /api
-    pages=("qr_pages", "duplicate_pages", "pages", "open311"),
+    pages=("qr_pages", "duplicate_pages", "import_pages", "routing_pages", "pages", "open311"),
     jobs=(PeriodicJob("demands.callbacks", timedelta(hours=1), _callbacks, "回访期限届满的诉求按期办结"),),
     deadlines=_deadlines,
     audit=_audit,

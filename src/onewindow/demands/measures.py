@@ -1,6 +1,11 @@
 """What demands offer the indicators (common.measures) and the supervisor's rates page: one set of
 conditions, counted per lead unit × item over the demands received in a period (the same base as the
-supervisor's view, so the dashboard's 12345 figures and /demands/supervision agree)."""
+supervisor's view, so the dashboard's 12345 figures and /demands/supervision agree).
+
+Which unit a demand counts for (`unit()`): its lead unit (主办) once dispatched; a 直办 demand has none,
+so it counts for the department owning the knowledge article it was answered from — the unit the
+demand would have gone to, whose published answer spared the dispatch. Without it, 直办率 per unit
+was 0 everywhere and only the city's line showed the direct answers."""
 
 from __future__ import annotations
 
@@ -12,6 +17,7 @@ from sqlalchemy.orm import Session
 from onewindow.common.measures import Measure, MeasureProvider, MeasureRow, Record, utc_bounds
 from onewindow.common.time import local_date
 from onewindow.demands.models import Demand
+from onewindow.knowledge import service as knowledge
 
 MEASURES = (Measure("demands.received", "受理诉求数"), Measure("demands.completed", "办结诉求数"),
             Measure("demands.completed_on_time", "按时办结诉求数"), Measure("demands.direct", "直办诉求数"),
@@ -32,6 +38,11 @@ def conditions() -> dict:
             "demands.overdue_open": (Demand.sla_state == "overdue") & ~closed}
 
 
+def unit():
+    """The unit a demand counts for: the lead unit, else (直办) the owner of the article answered from."""
+    return func.coalesce(Demand.lead_department_id, knowledge.owning_department(Demand.article_id))
+
+
 def counts_once():
     """并单: a merged demand counts once, as its main demand — in the indicators and the rates page alike."""
     return Demand.merged_into_id.is_(None)
@@ -48,9 +59,9 @@ def _received(period_start: date, period_end: date):
 
 def measure_counts(session: Session, *, period_start: date, period_end: date) -> list[MeasureRow]:
     specs = conditions()
-    item = func.nullif(Demand.item_code, "")
-    stmt = (select(Demand.lead_department_id, item, *[counted(c) for c in specs.values()])
-            .where(_received(period_start, period_end)).group_by(Demand.lead_department_id, item))
+    item, owner = func.nullif(Demand.item_code, ""), unit().label("unit")
+    stmt = (select(owner, item, *[counted(c) for c in specs.values()])
+            .where(_received(period_start, period_end)).group_by(owner, item))
     return [MeasureRow(name, r[0], r[1], float(r[2 + i])) for r in session.execute(stmt)
             for i, name in enumerate(specs) if r[2 + i]]
 
@@ -58,14 +69,15 @@ def measure_counts(session: Session, *, period_start: date, period_end: date) ->
 def measure_records(session: Session, *, measure: str, period_start: date, period_end: date,
                     department_ids: list[int] | None = None, item_code: str | None = None,
                     limit: int = 500) -> list[Record]:
-    stmt = (select(Demand.code, Demand.subject, Demand.lead_department_id, Demand.item_code, Demand.received_at)
+    owner = unit()
+    stmt = (select(Demand.code, Demand.subject, owner.label("unit"), Demand.item_code, Demand.received_at)
             .where(_received(period_start, period_end), conditions()[measure])
             .order_by(Demand.received_at, Demand.id).limit(limit))
     if department_ids is not None:
-        stmt = stmt.where(Demand.lead_department_id.in_(department_ids))
+        stmt = stmt.where(owner.in_(department_ids))
     if item_code:
         stmt = stmt.where(Demand.item_code == item_code)
-    return [Record(r.code, r.subject, r.lead_department_id, r.item_code or None, local_date(r.received_at), 1,
+    return [Record(r.code, r.subject, r.unit, r.item_code or None, local_date(r.received_at), 1,
                    f"/demands/{r.code}") for r in session.execute(stmt)]
 
 

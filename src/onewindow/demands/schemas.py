@@ -228,3 +228,52 @@ class LimitIn(BaseModel):
 
 class LimitOut(LimitIn):
     id: int
+
+
+class ImportedRowOut(BaseModel):
+    row: int = Field(..., description="文件中的行号（表头为第1行）")
+    code: str
+    subject: str
+    suggested_department_id: int | None = Field(None, description="按分派规则建议的主办单位")
+
+
+class DemandImportOut(BaseModel):
+    filename: str
+    sha256: str
+    created: list[ImportedRowOut] = Field(..., description="本次新建的诉求")
+    existing: list[ImportedRowOut] = Field(..., description="来源渠道和来源编号已导入过的行（未重复生成）")
+
+
+class RouteIn(BaseModel):
+    kind: str = Field("", max_length=12, description="诉求类型；空为任意类型")
+    topic: str = Field("", max_length=40, description="所属领域；空为任意")
+    region: str = Field("", max_length=40, description="区域；空为任意")
+    department_id: int = Field(..., ge=1, le=MAX_ID, description="建议的主办单位")
+    assist_ids: Ids = Field(default_factory=list, max_length=5, description="建议的协办单位")
+    priority: int = Field(100, ge=1, le=10000, description="条件同样具体时，数字小的优先")
+    active: bool = True
+
+
+class RoutePatch(BaseModel):
+    kind: str | None = Field(None, max_length=12)
+    topic: str | None = Field(None, max_length=40)
+    region: str | None = Field(None, max_length=40)
+    department_id: int | None = Field(None, ge=1, le=MAX_ID)
+    assist_ids: Ids | None = Field(None, max_length=5)
+    priority: int | None = Field(None, ge=1, le=10000)
+    active: bool | None = None
+
+
+class RouteOut(BaseModel):
+    id: int
+    kind: str
+    kind_label: str
+    topic: str
+    region: str
+    department_id: int
+    department_name: str
+    level: str
+    assist_ids: Ids
+    assist_names: list[str]
+    priority: int
+    active: bool

@@ -31,7 +31,8 @@ from onewindow.demands.states import CHANNELS, CONFIDENTIAL_KINDS, DEMAND, KINDS
 
 ALL_READERS = frozenset({Role.agent, Role.supervisor, Role.admin})
 REVEALERS = frozenset({Role.agent, Role.supervisor, Role.admin})  # roles whose work needs the full number
-CHANNEL_ROLES = {"hotline": {Role.agent}, "other": {Role.agent}, "window": {Role.clerk},
+CHANNEL_ROLES = {"hotline": {Role.agent}, "window": {Role.clerk},
+                 "other": {Role.agent, Role.supervisor, Role.admin},  # also batch imports (imports.py)
                  "web": {Role.applicant}, "mobile": {Role.applicant}}
 THROTTLE = {"scan": (5, 10), "track": (10, 10)}  # scope -> (requests, minutes) per address or device
 HIDDEN = "（保密）"

@@ -150,8 +150,8 @@ def rates_by_unit(session: Session, *, actor: Principal, start: date | None = No
         "demands.called", "demands.resolved", "demands.overdue_open")])
     names = unit_names(session)
     lines = []
-    for row in session.execute(select(Demand.lead_department_id, *cols).where(*conds)
-                               .where(Demand.lead_department_id.is_not(None)).group_by(Demand.lead_department_id)):
+    owner = measures.unit().label("unit")  # 直办 counts for the article's department (measures.unit)
+    for row in session.execute(select(owner, *cols).where(*conds).where(owner.is_not(None)).group_by(owner)):
         lines.append(Rates(names.get(row[0], "未知单位"), row[0], *[int(v or 0) for v in row[1:]]))
     lines.sort(key=lambda r: (-r.total, r.label))
     t = session.execute(select(*cols).where(*conds)).one()

@@ -113,6 +113,12 @@ def department_codes(session: Session) -> dict[int, str]:
     return catalog.department_codes(session)
 
 
+def owning_department(article_id):
+    """The SQL value "the department owning the article with this id" (correlated on `article_id`, a
+    column of the caller's query): demands credit a 直办 answer to it (demands.measures)."""
+    return select(Article.department_id).where(Article.id == article_id).correlate_except(Article).scalar_subquery()
+
+
 def topic_counts(session: Session) -> dict[str, int]:
     rows = session.execute(select(Article.topic, func.count()).where(versions.in_force(Article))
                            .group_by(Article.topic))
