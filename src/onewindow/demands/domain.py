@@ -45,7 +45,7 @@ def _audit():
                 "reason": "理由", "article": "知识条目", "lead": "主办单位", "assist": "协办单位",
                 "closed_how": "办结方式", "satisfaction": "满意度", "reasons": "重办理由", "demand": "诉求编号",
                 "amount": "延长时限", "due_on": "督办时限", "dispatch_minutes": "派单时限（分钟）",
-                "reply_unit": "答复时限单位", "reply_amount": "答复时限", "callback_days": "回访时限（工作日）",
+                "reply_unit": "答复时限单位", "reply_amount": "答复时限", "callback_days": "回访时限（工作日）", "sign_minutes": "签收时限（工作分钟）",
                 "into": "主诉求编号", "merged_into": "并入主诉求"},
         values={"channel": CHANNELS, "kind": KINDS, "urgency": URGENCIES, "satisfaction": SATISFACTION,
                 "closed_how": CLOSED_HOW,

@@ -18,7 +18,7 @@ from onewindow.common.roles import Role
 from onewindow.common.security import Principal
 from onewindow.common.time import SHANGHAI
 from onewindow.demands import measures, service
-from onewindow.demands.models import Demand, Extension
+from onewindow.demands.models import Assignment, Demand, Extension
 
 EXPORT_CAP = 10000  # one export holds at most this many rows (the page says so)
 
@@ -82,6 +82,16 @@ def pending_extensions(session: Session, *, actor: Principal) -> list[tuple[Exte
     actor.require(Role.agent, Role.admin)
     rows = session.execute(select(Extension, Demand).join(Demand, Demand.id == Extension.demand_id)
                            .where(Extension.status == "pending").order_by(Extension.id).limit(200))
+    return [tuple(r) for r in rows]
+
+
+def overdue_signing(session: Session, *, actor: Principal, limit: int = 200) -> list[tuple[Assignment, Demand]]:
+    """Units that let their 签收 deadline pass without signing (the supervisor's overdue list), oldest first."""
+    actor.require(Role.supervisor, Role.admin, Role.agent)
+    rows = session.execute(select(Assignment, Demand).join(Demand, Demand.id == Assignment.demand_id)
+                           .where(Assignment.active.is_(True), Assignment.status == "pending",
+                                  Assignment.sign_sla_state == "overdue", Demand.status != "closed")
+                           .order_by(Assignment.sign_due_at, Assignment.id).limit(limit))
     return [tuple(r) for r in rows]
 
 
