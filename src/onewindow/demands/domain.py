@@ -61,8 +61,8 @@ def _measures():
 
 DOMAIN = Domain(
     package="demands", label="诉求", models="models", api=("api",),
-    # /demands/qr, /demands/hotspots and /demands/desk/duplicates mount before /demands/{code}; Open311 GeoReport v2 lives at /open311/v2/, outside /api
-    pages=("qr_pages", "duplicate_pages", "pages", "open311"),
+    # /demands/qr, /demands/hotspots, /demands/desk/duplicates and /demands/supervisions mount before /demands/{code}; Open311 GeoReport v2 lives at /open311/v2/, outside /api
+    pages=("qr_pages", "duplicate_pages", "supervision_pages", "pages", "open311"),
     jobs=(PeriodicJob("demands.callbacks", timedelta(hours=1), _callbacks, "回访期限届满的诉求按期办结"),),
     deadlines=_deadlines,
     audit=_audit,

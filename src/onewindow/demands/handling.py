@@ -392,7 +392,7 @@ def supervise(session: Session, *, actor: Principal, code: str, reason: str, day
     audit.record(session, actor=actor, action="demand_supervision.open", entity_type="demand_supervision",
                  entity_id=order.id, after={"demand": code, "reason": order.reason, "due_on": str(due.due)})
     outbox.notify(session, department_id=order.department_id, subject=f"督办：诉求 {code}",
-                  body=f"{order.reason}；请于 {due.due} 前反馈", link=f"/demands/{code}",
+                  body=f"{order.reason}；请于 {due.due} 前反馈", link=f"/demands/supervisions/{order.id}",
                   dedupe_key=f"demand:supervise:{order.id}")
     _history(session, demand, actor, "supervise", f"督办：{order.reason}（{due.due} 前反馈）",
              department_id=order.department_id)

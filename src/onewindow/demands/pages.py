@@ -27,6 +27,7 @@ from onewindow.demands.states import (
     KINDS,
     ROLES,
     SATISFACTION,
+    SUPERVISION,
     URGENCIES,
 )
 from onewindow.knowledge import service as knowledge
@@ -323,7 +324,9 @@ def _demand_page(request, session, principal, code: str, kept: Kept = EMPTY):
         "history": service.history(session, actor=principal, code=demand.code),
         "articles": knowledge.suggest(session, text=f"{demand.subject} {demand.content}"[:500], limit=5)
         if principal.role in (Role.agent, Role.admin) and demand.status == "received" else [],
-        "extensions": views.extensions_of(session, demand_id=demand.id)},
+        "extensions": views.extensions_of(session, demand_id=demand.id),
+        "orders": views.supervisions_of(session, actor=principal, demand_id=demand.id),
+        "order_status": SUPERVISION.labels},
         principal=principal, status_code=422 if kept else 200)
 
 
