@@ -112,7 +112,7 @@ def suggest_unit(session: DbSession, actor: CurrentUser, kind: str = Query(..., 
 @router.put("/limits", response_model=LimitOut, summary="设置诉求时限（类型 × 紧急程度，管理员）")
 def set_limits(body: LimitIn, session: DbSession, actor: CurrentUser) -> dict:
     row = demands.set_limits(session, actor=actor, **body.model_dump())
-    return {"id": row.id, **body.model_dump()}
+    return {"id": row.id, **body.model_dump(), "sign_minutes": row.sign_minutes}
 
 
 @router.post("/extensions/{extension_id}/decision", response_model=ExtensionOut, summary="审批延期申请")

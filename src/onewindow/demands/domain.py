@@ -47,6 +47,7 @@ def _audit():
                 "closed_how": "办结方式", "satisfaction": "满意度", "reasons": "重办理由", "demand": "诉求编号",
                 "amount": "延长时限", "due_on": "督办时限", "dispatch_minutes": "派单时限（分钟）",
                 "reply_unit": "答复时限单位", "reply_amount": "答复时限", "callback_days": "回访时限（工作日）",
+                "sign_minutes": "签收时限（工作分钟）",
                 "into": "主诉求编号", "merged_into": "并入主诉求", "file": "文件名", "created": "新增诉求数",
                 "skipped": "已导入过的行数", "topic": "所属领域", "region": "区域", "department": "建议主办单位",
                 "assists": "建议协办单位", "priority": "优先级", "active": "启用"},
@@ -64,8 +65,9 @@ def _measures():
 
 DOMAIN = Domain(
     package="demands", label="诉求", models="models", api=("imports_api", "routing_api", "api"),
-    # /demands/qr, /demands/hotspots and /demands/desk/duplicates mount before /demands/{code}; Open311 GeoReport v2 lives at /open311/v2/, outside /api
-    pages=("qr_pages", "duplicate_pages", "import_pages", "routing_pages", "pages", "open311"),
+    # /demands/qr, /demands/hotspots, /demands/desk/duplicates and /demands/supervisions mount before /demands/{code};
+    # Open311 GeoReport v2 lives at /open311/v2/, outside /api
+    pages=("qr_pages", "duplicate_pages", "supervision_pages", "import_pages", "routing_pages", "pages", "open311"),
     jobs=(PeriodicJob("demands.callbacks", timedelta(hours=1), _callbacks, "回访期限届满的诉求按期办结"),),
     deadlines=_deadlines,
     audit=_audit,

@@ -134,15 +134,16 @@ def _assign(session: Session, demand: Demand, *, actor: Principal, lead: int, as
         raise ValidationFailed.one(f"协办单位最多{MAX_ASSIST}个", field="assist_department_ids", label="协办单位")
     names = {d: _unit_name(session, d) for d in [lead, *assist]}
     now = utcnow()
+    limits = deadlines.limits_for(session, kind=demand.kind, urgency=demand.urgency)
     for dept, role in [(lead, "lead"), *[(d, "assist") for d in assist]]:
         a = Assignment(demand_id=demand.id, department_id=dept, role=role, status="pending", active=True,
                        dispatched_by_id=actor.user_id, dispatched_at=now)
+        deadlines.start_sign_clock(session, a, minutes=limits.sign_minutes, start=now)  # each unit its own
         session.add(a)
         demand.assignments.append(a)
         outbox.notify(session, department_id=dept, subject=f"新派诉求 {demand.code}（{'主办' if role == 'lead' else '协办'}）",
                       body=f"{KINDS[demand.kind]}·{URGENCIES[demand.urgency]}：{demand.subject}",
                       link=f"/demands/{demand.code}", dedupe_key=f"demand:assign:{demand.code}:{dept}:{now.isoformat()}")
-    limits = deadlines.limits_for(session, kind=demand.kind, urgency=demand.urgency)
     deadlines.start_clock(session, demand, stage="reply",
                           limit=clock.Limit(limits.reply_unit, limits.reply_amount), start=now)
     demand.lead_department_id = lead
@@ -391,7 +392,7 @@ def supervise(session: Session, *, actor: Principal, code: str, reason: str, day
     audit.record(session, actor=actor, action="demand_supervision.open", entity_type="demand_supervision",
                  entity_id=order.id, after={"demand": code, "reason": order.reason, "due_on": str(due.due)})
     outbox.notify(session, department_id=order.department_id, subject=f"督办：诉求 {code}",
-                  body=f"{order.reason}；请于 {due.due} 前反馈", link=f"/demands/{code}",
+                  body=f"{order.reason}；请于 {due.due} 前反馈", link=f"/demands/supervisions/{order.id}",
                   dedupe_key=f"demand:supervise:{order.id}")
     _history(session, demand, actor, "supervise", f"督办：{order.reason}（{due.due} 前反馈）",
              department_id=order.department_id)
@@ -428,7 +429,7 @@ def answer_supervision(session: Session, *, actor: Principal, supervision_id: in
 # ---------------------------------------------------------------- configuration
 
 def set_limits(session: Session, *, actor: Principal, kind: str, urgency: str, dispatch_minutes: int,
-               reply_unit: str, reply_amount: int, callback_days: int = 2) -> Limit:
+               reply_unit: str, reply_amount: int, callback_days: int = 2, sign_minutes: int | None = None) -> Limit:
     """Set the 时限 of a type × urgency (kind "*": every type); applies to clocks started from now on."""
     actor.require(Role.admin)
     if kind != "*" and kind not in KINDS or urgency not in URGENCIES:
@@ -436,17 +437,23 @@ def set_limits(session: Session, *, actor: Principal, kind: str, urgency: str, d
     if reply_unit not in (clock.WORKING_DAYS, clock.WORKING_HOURS) or reply_amount <= 0 or dispatch_minutes <= 0 \
             or callback_days <= 0:
         raise ValidationFailed.one("时限须为正数，单位为工作日或工作小时", field="reply_amount", label="答复时限")
+    if sign_minutes is None:
+        sign_minutes = deadlines.SIGN_DEFAULTS.get(urgency, 120)
+    if not 1 <= sign_minutes <= 10000:
+        raise ValidationFailed.one("签收时限须为1–10000个工作分钟", field="sign_minutes", label="签收时限")
     row = session.scalar(select(Limit).where(Limit.kind == kind, Limit.urgency == urgency))
     before = None if row is None else {"dispatch_minutes": row.dispatch_minutes, "reply_unit": row.reply_unit,
-                                       "reply_amount": row.reply_amount, "callback_days": row.callback_days}
+                                       "reply_amount": row.reply_amount, "callback_days": row.callback_days,
+                                       "sign_minutes": row.sign_minutes}
     if row is None:
         row = Limit(kind=kind, urgency=urgency, version=1)
         session.add(row)
     row.dispatch_minutes, row.reply_unit, row.reply_amount, row.callback_days = (dispatch_minutes, reply_unit,
                                                                                  reply_amount, callback_days)
+    row.sign_minutes = sign_minutes
     session.flush()
     audit.record(session, actor=actor, action="demand_limit.set", entity_type="demand_limit", entity_id=row.id,
                  before=before, after={"kind": kind, "urgency": urgency, "dispatch_minutes": dispatch_minutes,
                                        "reply_unit": reply_unit, "reply_amount": reply_amount,
-                                       "callback_days": callback_days})
+                                       "callback_days": callback_days, "sign_minutes": sign_minutes})
     return row

@@ -103,6 +103,10 @@ class Assignment(Base):
     dispatched_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     dispatched_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     signed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # 签收 clock of this unit (working minutes from dispatch, deadlines.sign_limit): swept while pending
+    sign_minutes: Mapped[int | None] = mapped_column(Integer)
+    sign_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sign_sla_state: Mapped[str] = mapped_column(String(8), default="normal")
     returned_reason: Mapped[str] = mapped_column(Text, default="")
     opinion: Mapped[str] = mapped_column(Text, default="")  # a 协办 unit's contribution
 
@@ -123,6 +127,7 @@ class Limit(Base):
     reply_unit: Mapped[str] = mapped_column(String(14))
     reply_amount: Mapped[int] = mapped_column(Integer)
     callback_days: Mapped[int] = mapped_column(Integer, default=2)
+    sign_minutes: Mapped[int] = mapped_column(Integer, default=120)  # 签收, working minutes from dispatch
     version: Mapped[int] = mapped_column(Integer, default=1)
 
 
@@ -140,6 +145,23 @@ class Route(Base):
     assist_ids: Mapped[list] = mapped_column(JSON, default=list)
     priority: Mapped[int] = mapped_column(Integer, default=100)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class Merge(Base):
+    """One 并单 and, if it was wrong, its undoing (撤销并单): what the merged demand was before (state,
+    clock, assignments, the demands that followed it), so the undo can put it back."""
+
+    __tablename__ = "demand_merges"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    demand_id: Mapped[int] = mapped_column(ForeignKey("demands.id"), index=True)
+    into_id: Mapped[int] = mapped_column(ForeignKey("demands.id"))
+    merged_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    merged_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    before: Mapped[dict] = mapped_column(JSON, default=dict)
+    undone_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    undone_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    undo_reason: Mapped[str] = mapped_column(Text, default="")
 
 
 class Extension(Base):

@@ -20,12 +20,14 @@ from onewindow.common.roles import Role
 from onewindow.common.web import attempt, form_dict, render
 from onewindow.demands import duplicates, service, views
 from onewindow.demands.states import (
+    ASSIGNMENT_STATUS,
     CHANNELS,
     DEMAND,
     EXTENSION,
     KINDS,
     ROLES,
     SATISFACTION,
+    SUPERVISION,
     URGENCIES,
 )
 from onewindow.knowledge import service as knowledge
@@ -33,7 +35,7 @@ from onewindow.knowledge import service as knowledge
 router = APIRouter()
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 LABELS = {"kinds": KINDS, "urgencies": URGENCIES, "channels": CHANNELS, "status": DEMAND.labels, "sla": SLA_LABELS,
-          "roles": ROLES, "satisfaction": SATISFACTION, "extension": EXTENSION.labels,
+          "roles": ROLES, "assignment": ASSIGNMENT_STATUS, "satisfaction": SATISFACTION, "extension": EXTENSION.labels,
           "stages": {"dispatch": "派单", "reply": "答复", "callback": "回访"}}
 FILTER_KEYS = ("status", "kind", "channel", "urgency", "sla_state", "department_id", "q", "start", "end")
 INTAKE = ("kind", "urgency", "subject", "content", "topic", "region", "location", "filer_name", "filer_phone",
@@ -162,7 +164,8 @@ def board_xlsx(request: Request, session: DbSession, principal: PageUser):
 def inbox(request: Request, session: DbSession, principal: PageUser):
     principal.require(Role.handler)
     return _list_page(request, session, principal, template="demands/list.html", title="本单位诉求",
-                      export="/demands/inbox.xlsx", fixed={"open_only": True}, due_first=True)
+                      export="/demands/inbox.xlsx", fixed={"open_only": True}, due_first=True,
+                      extra={"sign_col": True})
 
 
 @router.get("/demands/inbox.xlsx")
@@ -193,6 +196,7 @@ def supervision(request: Request, session: DbSession, principal: PageUser, start
     return render(request, "demands/supervision.html", {
         "total": total, "lines": lines, "pct": views.pct, "labels": LABELS, "start": start or "", "end": end or "",
         "page": overdue, "rows": [service.demand_view(session, actor=principal, demand=d) for d in overdue.items],
+        "unsigned": views.overdue_signing(session, actor=principal),
         "units": views.unit_names(session), "query": urlencode({"start": start or "", "end": end or ""})},
         principal=principal)
 
@@ -320,7 +324,9 @@ def _demand_page(request, session, principal, code: str, kept: Kept = EMPTY):
         "history": service.history(session, actor=principal, code=demand.code),
         "articles": knowledge.suggest(session, text=f"{demand.subject} {demand.content}"[:500], limit=5)
         if principal.role in (Role.agent, Role.admin) and demand.status == "received" else [],
-        "extensions": views.extensions_of(session, demand_id=demand.id)},
+        "extensions": views.extensions_of(session, demand_id=demand.id),
+        "orders": views.supervisions_of(session, actor=principal, demand_id=demand.id),
+        "order_status": SUPERVISION.labels},
         principal=principal, status_code=422 if kept else 200)
 
 

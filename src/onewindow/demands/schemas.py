@@ -42,6 +42,9 @@ class AssignmentOut(BaseModel):
     status: str
     active: bool
     returned_reason: str
+    sign_due: datetime | None = None
+    sign_sla_state: str = "normal"
+    sign_sla_label: str = ""
 
 
 class DemandOut(BaseModel):
@@ -224,6 +227,7 @@ class LimitIn(BaseModel):
     reply_unit: str = Field(..., max_length=14, description="working_days / working_hours")
     reply_amount: int = Field(..., ge=1, le=100000, description="工作日数，或工作分钟数")
     callback_days: int = Field(2, ge=1, le=30)
+    sign_minutes: int | None = Field(None, ge=1, le=10000, description="签收时限（工作分钟）；不填取默认：紧急30，其余120")
 
 
 class LimitOut(LimitIn):

@@ -256,7 +256,9 @@ def demand_view(session: Session, *, actor: Principal, demand: Demand) -> dict:
         "resolved": demand.resolved, "closed_at": demand.closed_at, "closed_how": demand.closed_how,
         "version": demand.version,
         "assignments": [{"id": a.id, "department_id": a.department_id, "role": a.role, "role_label": ROLES[a.role],
-                         "status": a.status, "active": a.active, "returned_reason": a.returned_reason}
+                         "status": a.status, "active": a.active, "returned_reason": a.returned_reason,
+                         "sign_due": a.sign_due_at, "sign_sla_state": a.sign_sla_state,
+                         "sign_sla_label": clock.SLA_LABELS.get(a.sign_sla_state, "")}
                         for a in demand.assignments if a.active or not unit_view],
     }
 

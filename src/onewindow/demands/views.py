@@ -18,7 +18,7 @@ from onewindow.common.roles import Role
 from onewindow.common.security import Principal
 from onewindow.common.time import SHANGHAI
 from onewindow.demands import measures, service
-from onewindow.demands.models import Demand, Extension
+from onewindow.demands.models import Assignment, Demand, Extension, Supervision
 
 EXPORT_CAP = 10000  # one export holds at most this many rows (the page says so)
 
@@ -83,6 +83,49 @@ def pending_extensions(session: Session, *, actor: Principal) -> list[tuple[Exte
     rows = session.execute(select(Extension, Demand).join(Demand, Demand.id == Extension.demand_id)
                            .where(Extension.status == "pending").order_by(Extension.id).limit(200))
     return [tuple(r) for r in rows]
+
+
+def overdue_signing(session: Session, *, actor: Principal, limit: int = 200) -> list[tuple[Assignment, Demand]]:
+    """Units that let their 签收 deadline pass without signing (the supervisor's overdue list), oldest first."""
+    actor.require(Role.supervisor, Role.admin, Role.agent)
+    rows = session.execute(select(Assignment, Demand).join(Demand, Demand.id == Assignment.demand_id)
+                           .where(Assignment.active.is_(True), Assignment.status == "pending",
+                                  Assignment.sign_sla_state == "overdue", Demand.status != "closed")
+                           .order_by(Assignment.sign_due_at, Assignment.id).limit(limit))
+    return [tuple(r) for r in rows]
+
+
+def supervision_orders(session: Session, *, actor: Principal, open_only: bool = True,
+                       limit: int = 200) -> list[tuple[Supervision, Demand]]:
+    """督办 orders with their demands: a handling unit's own (what it must answer), everyone's for the
+    12345 desk and supervisors; soonest deadline first."""
+    actor.require(Role.handler, Role.supervisor, Role.agent, Role.admin)
+    stmt = select(Supervision, Demand).join(Demand, Demand.id == Supervision.demand_id)
+    if actor.role == Role.handler:
+        stmt = stmt.where(Supervision.department_id == actor.department_id)
+    if open_only:
+        stmt = stmt.where(Supervision.status.in_(("open", "escalated")))
+    return [tuple(r) for r in session.execute(stmt.order_by(Supervision.due_on, Supervision.id).limit(limit))]
+
+
+def supervision_order(session: Session, *, actor: Principal, supervision_id: int) -> tuple[Supervision, Demand]:
+    """One 督办 order the actor may read (a unit: only its own); else 404, so ids reveal nothing."""
+    from onewindow.common.errors import NotFound
+
+    order = session.get(Supervision, supervision_id) if 0 < supervision_id < 2**31 else None
+    allowed = order is not None and (actor.role in (Role.supervisor, Role.agent, Role.admin)
+                                     or actor.role == Role.handler and actor.department_id == order.department_id)
+    if not allowed:
+        raise NotFound(f"督办单{supervision_id}不存在")
+    return order, session.get(Demand, order.demand_id)
+
+
+def supervisions_of(session: Session, *, actor: Principal, demand_id: int) -> list[Supervision]:
+    """A demand's 督办 history as its page shows it (a unit sees the orders addressed to it)."""
+    stmt = select(Supervision).where(Supervision.demand_id == demand_id)
+    if actor.role == Role.handler:
+        stmt = stmt.where(Supervision.department_id == actor.department_id)
+    return list(session.scalars(stmt.order_by(Supervision.id)))
 
 
 def extensions_of(session: Session, *, demand_id: int) -> list[Extension]:
