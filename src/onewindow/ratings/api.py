@@ -11,7 +11,7 @@ from fastapi.responses import Response
 from onewindow.common.api import ERRORS
 from onewindow.common.errors import ValidationFailed
 from onewindow.common.http import CurrentUser, DbSession, MaybeUser, client_address
-from onewindow.common.ratelimit import Limits, SlidingWindow
+from onewindow.common.ratelimit import Limits, Window
 from onewindow.common.schemas import MAX_ID, ErrorOut
 from onewindow.common.uploads import read_upload
 from onewindow.ratings import followup, stats
@@ -39,13 +39,15 @@ Token = Annotated[str, Path(min_length=8, max_length=43, pattern=r"^[A-Za-z0-9_-
 
 # The QR rating endpoints answer anyone holding the code: per code, a window visit is rated by one person
 # a few times at most; per address, a service hall's shared Wi-Fi may carry many honest raters at once.
-ANONYMOUS = Limits("扫码评价", {"token": SlidingWindow(limit=20, seconds=600),
-                                "address": SlidingWindow(limit=120, seconds=600)})
+ANONYMOUS = Limits("ratings.qr", "扫码评价", {"token": Window(limit=20, seconds=600),
+                                              "address": Window(limit=120, seconds=600)})
 
 
-def anonymous_rate_limit(request: Request) -> None:
-    """The one limit for every token-addressed rating endpoint, page and API alike (429 in Chinese)."""
-    ANONYMOUS.check(token=str(request.path_params.get("token", ""))[:64], address=client_address(request))
+def anonymous_rate_limit(request: Request, session: DbSession) -> None:
+    """The one limit for every token-addressed rating endpoint, page and API alike (429 in Chinese). The hit
+    commits at once: a request that then fails (a guessed code) has still counted."""
+    ANONYMOUS.check(session, token=str(request.path_params.get("token", ""))[:64], address=client_address(request))
+    session.commit()
 
 
 RateLimited = Depends(anonymous_rate_limit)
