@@ -51,7 +51,7 @@ def anonymous_rate_limit(request: Request, session: DbSession) -> None:
 
 
 RateLimited = Depends(anonymous_rate_limit)
-By = Literal["department", "item", "clerk", "kind", "month"]
+By = Literal["department", "item", "clerk", "staff", "kind", "month"]
 EVIDENCE = (".pdf", ".png", ".jpg", ".jpeg", ".ofd", ".docx")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # A date as text: pydantic would read a bare number as a Unix timestamp, so "start=0" must not pass as 1970.
@@ -76,7 +76,7 @@ def rating_out(r) -> dict:
 def matter_out(m, actor) -> dict:
     mine = ratings.mine(m, actor)
     return {"id": m.id, "kind": m.kind, "kind_label": KIND_LABELS.get(m.kind, ""), "title": m.title,
-            "department_id": m.department_id, "completed_on": m.completed_on, "default_due_on": m.default_due_on,
+            "department_id": m.department_id, "staff_id": m.staff_id, "completed_on": m.completed_on, "default_due_on": m.default_due_on,
             "rated": m.rated, "my_rating": rating_out(mine) if mine else None}
 
 
@@ -132,10 +132,11 @@ def rate_visit(token: Token, body: RatingIn, session: DbSession, principal: Mayb
 @router.get("", response_model=RatingPageOut, summary="评价明细（统计下钻）")
 def list_ratings(session: DbSession, principal: CurrentUser, department_id: int | None = Query(None, ge=1, le=MAX_ID),
                  item_code: str | None = Query(None, max_length=40), clerk_id: int | None = Query(None, ge=1, le=MAX_ID),
+                 staff_id: int | None = Query(None, ge=1, le=MAX_ID, description="经办工作人员"),
                  level: str | None = Query(None, max_length=20), bad: bool = False, start: DateQ = None,
                  end: DateQ = None, page: int = Query(1, ge=1, le=100000)):
     result = ratings.list_ratings(session, actor=principal, department_id=department_id, item_code=item_code,
-                                  clerk_id=clerk_id, level=level, bad=bad, start=_day(start, "开始日期"),
+                                  clerk_id=clerk_id, staff_id=staff_id, level=level, bad=bad, start=_day(start, "开始日期"),
                                   end=_day(end, "结束日期"), page=page)
     return _page(result, rating_out)
 

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from markupsafe import Markup
 
+from onewindow.accounts import service as accounts
 from onewindow.calendar.clock import SLA_LABELS
 from onewindow.catalog import service as catalog
 from onewindow.common import qr
@@ -285,6 +286,8 @@ def drill_down(request: Request, session: DbSession, principal: PageUser, by: st
         filters["item_code"] = key
     elif by == "clerk" and key.isdigit():
         filters["clerk_id"] = int(key)
+    elif by == "staff":
+        filters.update({"staff_id": int(key)} if key.isdigit() else {"unassigned": True})
     elif by == "kind" and key in KIND_LABELS:
         filters["kind"] = key
     elif by == "month" and len(key) == 7:
@@ -292,7 +295,9 @@ def drill_down(request: Request, session: DbSession, principal: PageUser, by: st
         first, last = date(y, m, 1), date(y + m // 12, m % 12 + 1, 1) - timedelta(days=1)
         d0, d1 = max(d0 or first, first), min(d1 or last, last)
     result = ratings.list_ratings(session, actor=principal, bad=bad, start=d0, end=d1, page=page, **filters)
+    staff = accounts.display_names(session, {r.matter.staff_id for r in result.items if r.matter.staff_id})
     return render(request, "ratings/list.html", {
         "page": result, "labels": LABELS, "bad": BAD, "depts": {d.id: d.name for d in catalog.list_departments(session)},
+        "staff": staff,
         "query": f"by={by}&key={key}&bad={'true' if bad else 'false'}&start={start or ''}&end={end or ''}"},
         principal=principal)
