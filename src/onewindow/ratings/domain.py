@@ -1,4 +1,5 @@
-"""ratings' registration: matters become rateable on "case.completed"; a rating's rectification closing
+"""ratings' registration: matters become rateable on "case.completed", an online "application.submitted"
+(网上办事) and "demand.closed"; a rating's rectification closing
 ("rectification.closed") tells the rater; unrated matters are defaulted by a periodic job; callbacks of
 差评 go to the calendar's sweep."""
 
@@ -15,6 +16,12 @@ def _case_completed(session: Session, event):
     from onewindow.ratings import service
 
     return service.on_case_completed(session, event)
+
+
+def _application_submitted(session: Session, event):
+    from onewindow.ratings import service
+
+    return service.on_application_submitted(session, event)
 
 
 def _demand_closed(session: Session, event):
@@ -65,6 +72,7 @@ def _measures():
 DOMAIN = Domain(
     package="ratings", label="好差评", models="models", api=("api",), pages=("pages",),
     handlers=(EventHandler("case.completed", "ratings.open_matters", _case_completed),
+              EventHandler("application.submitted", "ratings.online_services", _application_submitted),
               EventHandler("demand.closed", "ratings.demand_replies", _demand_closed),
               EventHandler("rectification.closed", "ratings.rectified", _rectification_closed)),
     jobs=(PeriodicJob("ratings.defaults", timedelta(hours=1), _defaults, "逾期未评价事项默认基本满意"),),

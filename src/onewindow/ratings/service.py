@@ -1,4 +1,5 @@
-"""好差评's public face: rateable matters (opened on "case.completed" and by the window), rating, the
+"""好差评's public face: rateable matters (opened on "case.completed", "demand.closed", an online
+"application.submitted", and by the window), rating, the
 change window, default ratings; callbacks, appeals and statistics live in followup.py and stats.py.
 
 Anti-abuse: only the matter's party rates it (anyone else: 404, so ids reveal nothing); staff who
@@ -78,6 +79,24 @@ def on_case_completed(session: Session, event) -> int:
                       body=f"办件 {facts.code} 已办结，欢迎对办理服务作出评价（好差评）", link="/ratings/mine",
                       dedupe_key=f"rating:ask:{facts.code}")
     return len(opened)
+
+
+def on_application_submitted(session: Session, event) -> int:
+    """The "application.submitted" handler: an application the applicant submitted online through the portal
+    is a rated 网上办事 (online service) of its lead department — the portal's guidance, forms and shared data,
+    rated by its party like any matter. Resubmitted after 一次性告知, it is the same matter (one rating).
+    Applications entered at the window or by an assistant are rated as window visits and cases instead."""
+    facts = cases.application_facts(session, application_id=int((event.payload or {}).get("id") or 0))
+    if facts is None or facts.channel != "online" or facts.applicant_id is None:
+        return 0
+    on = local_date(facts.submitted_at) if facts.submitted_at else today()
+    matter = _matter(session, kind="online", ref=str(facts.id), title=f"网上办事：{facts.title}",
+                     department_id=facts.lead_department_id, completed_on=on, party_id=facts.applicant_id,
+                     item_code=facts.target_code)
+    outbox.notify(session, recipient_id=facts.applicant_id, subject=f"请评价网上办事服务：{facts.title}",
+                  body="您的申请已在网上提交，欢迎对网上办事服务作出评价（好差评）",
+                  link=f"/ratings/matters/{matter.id}", dedupe_key=f"rating:ask:online:{facts.id}")
+    return 1
 
 
 def open_visit(session: Session, *, actor: Principal, department_id: int, title: str = "窗口服务",
@@ -339,7 +358,7 @@ from onewindow.ratings.followup import (  # noqa: E402
 __all__ = [
     "measure_providers","apply_defaults", "confirm", "decide_appeal", "file_appeal", "get_appeal", "get_callback", "get_matter",
            "get_rating", "list_appeals", "list_callbacks", "list_ratings", "matter_by_token", "mine", "my_callbacks",
-           "my_matters", "on_case_completed", "on_demand_closed", "open_visit", "open_visits", "rate", "record_callback"]
+           "my_matters", "on_application_submitted", "on_case_completed", "on_demand_closed", "open_visit", "open_visits", "rate", "record_callback"]
 
 
 
