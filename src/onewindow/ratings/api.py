@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, File, Form, Path, Query, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Header, Path, Query, Request, UploadFile
 from fastapi.responses import Response
 
 from onewindow.common.api import ERRORS
@@ -14,7 +14,8 @@ from onewindow.common.http import CurrentUser, DbSession, MaybeUser, client_addr
 from onewindow.common.ratelimit import Limits, Window
 from onewindow.common.schemas import MAX_ID, ErrorOut
 from onewindow.common.uploads import read_upload
-from onewindow.ratings import followup, stats
+from onewindow.db import for_writing
+from onewindow.ratings import counters, followup, stats
 from onewindow.ratings import service as ratings
 from onewindow.ratings.schemas import (
     AppealOut,
@@ -51,6 +52,22 @@ def anonymous_rate_limit(request: Request, session: DbSession) -> None:
 
 
 RateLimited = Depends(anonymous_rate_limit)
+
+# Scans of a counter's standing code: a counter serves a person every few minutes at most, so 60 scans in
+# 10 minutes is a script, not a queue; per address the same, since a hall's Wi-Fi is shared.
+SCANS = Limits("ratings.scan", "扫码评价", {"counter": Window(limit=60, seconds=600),
+                                            "address": Window(limit=60, seconds=600)})
+
+
+def scan_rate_limit(request: Request, session: DbSession) -> None:
+    """Counted and committed before the code is checked, so forged codes count against their sender too."""
+    SCANS.check(session, counter=str(request.path_params.get("code", "")).split("-")[0][:12],
+                address=client_address(request))
+    session.commit()
+    for_writing(session)  # the scan then writes its visit (SQLite: take the write lock at BEGIN)
+
+
+ScanLimited = Depends(scan_rate_limit)
 By = Literal["department", "item", "clerk", "staff", "kind", "month"]
 EVIDENCE = (".pdf", ".png", ".jpg", ".jpeg", ".ofd", ".docx")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -127,6 +144,15 @@ def rate_visit(token: Token, body: RatingIn, session: DbSession, principal: Mayb
     m = ratings.matter_by_token(session, token=token)
     return rating_out(ratings.rate(session, actor=principal, matter=m, level=body.level, reasons=body.reasons,
                                    comment=body.comment))
+
+
+@router.post("/counters/{code}/visits", response_model=VisitOut, summary="扫描窗口常设评价码：本次窗口服务（绑定窗口及值守人员）",
+             dependencies=[ScanLimited], responses={429: {"model": ErrorOut, "description": "扫码评价过于频繁"}})
+def scan_counter(code: Annotated[str, Path(min_length=5, max_length=64, pattern=r"^[0-9]+-[0-9]+-[A-Za-z0-9_=-]+$")],
+                 session: DbSession, x_device_id: Annotated[str, Header(min_length=8, max_length=64)]):
+    """The device id is the app's own (one visit per device and counter within 30 minutes)."""
+    m = counters.visit_from_scan(session, code=code, device=x_device_id)
+    return {"matter_id": m.id, "token": m.token, "url": f"/rate/{m.token}"}
 
 
 @router.get("", response_model=RatingPageOut, summary="评价明细（统计下钻）")

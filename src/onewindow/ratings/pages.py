@@ -55,17 +55,19 @@ def my_matters(request: Request, session: DbSession, principal: PageUser, page: 
                   principal=principal)
 
 
-def _rate_page(request: Request, matter, principal, *, action: str):
+def _rate_page(request: Request, session, matter, principal, *, action: str):
     """The rating form for one matter, whether reached from the party's list or a window's QR link."""
+    clerk = accounts.display_names(session, {matter.clerk_id}).get(matter.clerk_id) if matter.kind == "window" \
+        and matter.clerk_id else None
     return render(request, "ratings/rate.html", {"matter": matter, "mine": ratings.mine(matter, principal),
-                                                 "labels": LABELS, "reasons": REASONS, "bad": BAD,
+                                                 "labels": LABELS, "reasons": REASONS, "bad": BAD, "clerk": clerk,
                                                  "action": action}, principal=principal)
 
 
 @router.get("/ratings/matters/{matter_id}")
 def matter_page(request: Request, matter_id: int, session: DbSession, principal: PageUser):
     matter = ratings.get_matter(session, actor=principal, matter_id=matter_id)
-    return _rate_page(request, matter, principal, action=f"/ratings/matters/{matter.id}")
+    return _rate_page(request, session, matter, principal, action=f"/ratings/matters/{matter.id}")
 
 
 @router.post("/ratings/matters/{matter_id}", dependencies=[CsrfChecked])
@@ -85,7 +87,7 @@ async def rate(request: Request, matter_id: int, session: DbSession, principal: 
 @router.get("/rate/{token}", dependencies=[RateLimited])
 def visit_page(request: Request, token: str, session: DbSession, principal: MaybeUser):
     matter = ratings.matter_by_token(session, token=token[:64])
-    return _rate_page(request, matter, principal, action=f"/rate/{matter.token}")
+    return _rate_page(request, session, matter, principal, action=f"/rate/{matter.token}")
 
 
 @router.post("/rate/{token}", dependencies=[RateLimited, CsrfChecked])

@@ -114,6 +114,15 @@ def open_visit(session: Session, *, actor: Principal, department_id: int, title:
                    staff_id=actor.user_id, token=token)
 
 
+def open_counter_visit(session: Session, *, counter, device: str) -> RatingMatter:
+    """A window visit opened by a scan of a counter's standing code (ratings.counters checks the code and the
+    device): bound to the counter and the clerk on duty, who is its staff member."""
+    token = secrets.token_urlsafe(24)
+    return _matter(session, kind="window", ref=token, title=f"{counter.name}服务", department_id=counter.department_id,
+                   completed_on=today(), clerk_id=counter.clerk_id, staff_id=counter.clerk_id, token=token,
+                   counter_id=counter.id, device=device)
+
+
 def open_visits(session: Session, *, actor: Principal, clerk_id: int | None = None) -> list[tuple[RatingMatter, str]]:
     """Window visits not yet rated, with their clerk's name, for the printable QR sheet: a clerk sees their
     own, a department's staff their department's, supervisors and admins every window's."""
@@ -358,7 +367,7 @@ from onewindow.ratings.followup import (  # noqa: E402
 __all__ = [
     "measure_providers","apply_defaults", "confirm", "decide_appeal", "file_appeal", "get_appeal", "get_callback", "get_matter",
            "get_rating", "list_appeals", "list_callbacks", "list_ratings", "matter_by_token", "mine", "my_callbacks",
-           "my_matters", "on_application_submitted", "on_case_completed", "on_demand_closed", "open_visit", "open_visits", "rate", "record_callback"]
+           "my_matters", "on_application_submitted", "open_counter_visit", "on_case_completed", "on_demand_closed", "open_visit", "open_visits", "rate", "record_callback"]
 
 
 
