@@ -30,7 +30,6 @@ from onewindow.common.security import Principal
 from onewindow.config import get_settings
 from onewindow.db import utcnow
 from onewindow.ratings.models import Counter, RatingMatter
-from onewindow.ratings.service import open_counter_visit
 
 VISIT_MINUTES = 30  # one visit per device per counter within this long
 MANAGERS = frozenset({Role.supervisor, Role.admin})  # set up counters, void their codes
@@ -79,6 +78,8 @@ def new_device() -> str:
 def visit_from_scan(session: Session, *, code: str, device: str) -> RatingMatter:
     """A scan of a counter's standing code: the device's visit of this counter within VISIT_MINUTES (so a
     second scan reopens it), else a new window visit bound to the counter and the clerk on duty."""
+    from onewindow.ratings.service import open_counter_visit  # service re-exports this module: import late
+
     counter = counter_by_code(session, code=code)
     if counter.clerk_id is None:
         raise Conflict(f"{counter.name}当前无工作人员值守，暂不能评价；请向现场工作人员反映")

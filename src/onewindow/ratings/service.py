@@ -352,6 +352,16 @@ def get_rating(session: Session, *, actor: Principal, rating_id: int) -> Rating:
 
 
 # The follow-up of 差评 (callbacks, appeals) is part of the public face too.
+# Window counters and their standing codes (counters.py) too.
+from onewindow.ratings.counters import (  # noqa: E402
+    counter_by_code,
+    create_counter,
+    leave_duty,
+    list_counters,
+    take_duty,
+    visit_from_scan,
+    void_codes,
+)
 from onewindow.ratings.followup import (  # noqa: E402
     confirm,
     decide_appeal,
@@ -367,7 +377,8 @@ from onewindow.ratings.followup import (  # noqa: E402
 __all__ = [
     "measure_providers","apply_defaults", "confirm", "decide_appeal", "file_appeal", "get_appeal", "get_callback", "get_matter",
            "get_rating", "list_appeals", "list_callbacks", "list_ratings", "matter_by_token", "mine", "my_callbacks",
-           "my_matters", "on_application_submitted", "open_counter_visit", "on_case_completed", "on_demand_closed", "open_visit", "open_visits", "rate", "record_callback"]
+           "my_matters", "on_application_submitted", "open_counter_visit", "counter_by_code", "create_counter",
+           "leave_duty", "list_counters", "take_duty", "visit_from_scan", "void_codes", "on_case_completed", "on_demand_closed", "open_visit", "open_visits", "rate", "record_callback"]
 
 
 
