@@ -127,11 +127,9 @@ def session(session_factory) -> Iterator[Session]:
 @pytest.fixture
 def app(engine, session_factory):
     from onewindow.app import create_app
-    from onewindow.ratings.api import ANONYMOUS
 
     application = create_app(engine)
     application.state.session_factory = session_factory
-    ANONYMOUS.reset()  # the in-memory rate limits are per process: each test's app starts with none counted
     return application
 
 

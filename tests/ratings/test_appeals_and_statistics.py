@@ -57,20 +57,20 @@ def test_appeal_upheld_leaves_the_statistics_but_not_the_record(session, world, 
 
 def test_statistics_by_department_hand_computed(session, world, completed):
     # case (lead SCJGJ): 满意; tasks: SCJG 非常满意, RS 不满意 (rectified on time), GA 非常不满意 (not rectified),
-    # SW unrated → default 基本满意 after 7 days.
+    # SW unrated → default 基本满意 after 7 days; so is the online submission (网上办事, lead SCJGJ).
     _rate(session, world, completed, "case", None, "satisfied")
     _rate(session, world, completed, "task", "T-SCJG-0001", "very_satisfied")
     rs_bad = _rate(session, world, completed, "task", "T-RS-0001", "unsatisfied", ["等候时间过长"])
     _rate(session, world, completed, "task", "T-GA-0001", "very_unsatisfied", ["服务态度差"])
     _rectify(session, world, rs_bad, world.inspector)
-    assert ratings.apply_defaults(session, on=today() + timedelta(days=7)) == 1
+    assert ratings.apply_defaults(session, on=today() + timedelta(days=7)) == 2
     total, lines = stats.statistics(session, actor=world.supervisor, by="department")
-    assert (total.total, total.good, total.bad, total.defaulted) == (5, 3, 2, 1)
-    assert total.good_rate == 0.6 and total.bad_rate == 0.4 and total.rated_share == 0.8
+    assert (total.total, total.good, total.bad, total.defaulted) == (6, 4, 2, 2)
+    assert total.good_rate == 0.6667 and total.bad_rate == 0.3333 and total.rated_share == 0.6667
     assert total.rectified_rate == 0.5 and total.on_time_rate == 1.0
     by = {line.key: line for line in lines}
     scjg, rs, ga, sw = (str(catalog.department_id(session, code=c)) for c in ("SCJGJ", "RSJ", "GAJ", "SWJ"))
-    assert (by[scjg].total, by[scjg].good_rate) == (2, 1.0)
+    assert (by[scjg].total, by[scjg].good_rate, by[scjg].defaulted) == (3, 1.0, 1)
     assert (by[rs].bad, by[rs].rectified_rate, by[rs].on_time_rate) == (1, 1.0, 1.0)
     assert (by[ga].bad, by[ga].rectified_rate, by[ga].on_time_rate) == (1, 0.0, None)
     assert (by[sw].defaulted, by[sw].rated_share) == (1, 0.0)

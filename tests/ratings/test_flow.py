@@ -22,13 +22,13 @@ from tests.ratings.conftest import dispatch, matter_of
 
 def test_completed_case_opens_matters_per_case_and_task_and_asks_the_applicant(session, world, completed):
     kinds = sorted(m.kind for m in session.scalars(select(RatingMatter)))
-    assert kinds == ["case", "task", "task", "task", "task"]
+    assert kinds == ["case", "online", "task", "task", "task", "task"]  # online: its submission through the portal
     task_matter = matter_of(session, completed, "task", "T-GA-0001")
     assert task_matter.department_id == next(t.department_id for t in completed.tasks if t.item_code == "T-GA-0001")
     assert session.scalar(select(OutboxMessage).where(OutboxMessage.recipient_id == world.applicant.user_id,
                                                       OutboxMessage.subject.contains("请评价")))
     dispatch(session)  # a second run of the handlers opens nothing twice
-    assert session.query(RatingMatter).count() == 5
+    assert session.query(RatingMatter).count() == 6
 
 
 def test_bad_rating_is_called_back_rectified_closed_and_confirmed(session, world, completed):
@@ -114,7 +114,7 @@ def test_unrated_matters_become_basic_by_default_after_the_period(session, world
     matter = matter_of(session, completed, "case")
     ratings.rate(session, actor=world.applicant, matter=matter, level="satisfied")
     assert ratings.apply_defaults(session, on=today() + timedelta(days=6)) == 0
-    assert ratings.apply_defaults(session, on=today() + timedelta(days=7)) == 4  # the four tasks
+    assert ratings.apply_defaults(session, on=today() + timedelta(days=7)) == 5  # the four tasks, the online service
     defaults = session.scalars(select(Rating).where(Rating.is_default.is_(True))).all()
     assert {r.level for r in defaults} == {"basic"} and all(r.rater_id is None for r in defaults)
     assert ratings.apply_defaults(session, on=today() + timedelta(days=30)) == 0

@@ -112,6 +112,36 @@ def case_facts(session, *, code: str) -> CaseFacts | None:
                                  for t in case.tasks))
 
 
+@dataclass(frozen=True)
+class ApplicationFacts:
+    """An application as other packages (ratings' 网上办事 rating) read it: plain values."""
+
+    id: int
+    channel: str  # online / assisted / window
+    status: str
+    title: str
+    target_kind: str
+    target_code: str
+    lead_department_id: int | None
+    applicant_id: int | None
+    created_by_id: int
+    submitted_at: datetime | None
+
+
+def application_facts(session, *, application_id: int) -> ApplicationFacts | None:
+    """What ratings needs of an application: no actor, because it runs on the "application.submitted" event."""
+    from onewindow.cases.models import Application
+
+    app = session.get(Application, application_id)
+    if app is None:
+        return None
+    return ApplicationFacts(id=app.id, channel=app.channel, status=app.status, title=app.title,
+                            target_kind=app.target_kind, target_code=app.target_code,
+                            lead_department_id=(app.plan or {}).get("lead_department_id"),
+                            applicant_id=app.applicant_id, created_by_id=app.created_by_id,
+                            submitted_at=app.submitted_at)
+
+
 def measure_providers() -> list:
     """What cases offer the indicators: counts per department × item and the cases behind each."""
     from onewindow.cases.measures import PROVIDER
@@ -120,7 +150,7 @@ def measure_providers() -> list:
 
 __all__ = [
     "measure_counts", "measure_records", "measure_providers",
-    "CaseFacts", "TaskFacts", "add_system_fields", "annotate", "case_facts", "check_authorisation", "emit_missing_completions", "find_applications",
+    "ApplicationFacts", "application_facts", "CaseFacts", "TaskFacts", "add_system_fields", "annotate", "case_facts", "check_authorisation", "emit_missing_completions", "find_applications",
     "MODES", "PROCEDURES", "SWEEP_ROLES", "WINDOW_ROLES", "STATUS_LABELS", "SweepReport", "accept", "approve", "case_list", "due_list",
     "get_application", "get_case", "get_task", "get_verification", "list_applications", "masked_subject",
     "material_states", "queue", "received_earlier", "record_delivery", "record_rectification", "record_result", "refuse",

@@ -38,6 +38,14 @@ def emit(session: Session, *, name: str, entity_type: str, entity_id: str | int,
     return ev
 
 
+def last_payload(session: Session, *, name: str, entity_type: str, entity_id: str | int) -> dict | None:
+    """The payload of the latest event of that name about that entity (None: there was none) — for a handler
+    that needs a fact an earlier event carried (who replied, before the "closed" it handles)."""
+    return session.scalar(select(DomainEvent.payload).where(
+        DomainEvent.name == name, DomainEvent.entity_type == entity_type, DomainEvent.entity_id == str(entity_id))
+        .order_by(DomainEvent.id.desc()).limit(1))
+
+
 @dataclass
 class DispatchReport:
     ran: int = 0  # handler runs that committed

@@ -1,11 +1,11 @@
-"""The shared machinery's tables: the hash-chained audit trail, the notification outbox, leases and domain
-events. Accounts (users, tokens, sign-in failures) are `accounts`' own."""
+"""The shared machinery's tables: the hash-chained audit trail, the notification outbox, leases, domain
+events and rate-limit hits. Accounts (users, tokens, sign-in failures) are `accounts`' own."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from onewindow.db import Base, UTCDateTime, utcnow
@@ -100,3 +100,16 @@ class HandledEvent(Base):
     event_id: Mapped[int] = mapped_column(ForeignKey("domain_events.id"), primary_key=True)
     handler: Mapped[str] = mapped_column(String(64), primary_key=True)
     handled_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class RateLimitHit(Base):
+    """One request counted by a rate limit (common.ratelimit): its scope ("demands.scan:client"), the key it
+    was counted under (an address, a device, a QR code) and when. Purged once no window counts it."""
+
+    __tablename__ = "rate_limit_hits"
+    __table_args__ = (Index("ix_rate_limit_hits_scope_key_at", "scope", "key", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scope: Mapped[str] = mapped_column(String(48))
+    key: Mapped[str] = mapped_column(String(120))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

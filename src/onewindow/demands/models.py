@@ -1,6 +1,6 @@
 """诉求 (demands) and their handling: assignments to 主办/协办 units, time limits by type × urgency,
-routing rules, extensions (延期), supervision orders (督办), callbacks (回访), the timeline, and the
-throttle rows of anonymous intake and tracking."""
+routing rules, extensions (延期), supervision orders (督办), callbacks (回访) and the timeline (the throttle
+of anonymous intake and tracking counts in common.ratelimit)."""
 
 from __future__ import annotations
 
@@ -236,16 +236,3 @@ class History(Base):
     department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
     action: Mapped[str] = mapped_column(String(20))
     message: Mapped[str] = mapped_column(Text)
-
-
-class Hit(Base):
-    """One anonymous request (a 码上监督 submission, a tracking look-up) from an address or device,
-    counted in the database so the limit holds across app processes."""
-
-    __tablename__ = "demand_hits"
-    __table_args__ = (Index("ix_demand_hits_scope_key_at", "scope", "key", "at"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    scope: Mapped[str] = mapped_column(String(10))  # scan / track
-    key: Mapped[str] = mapped_column(String(100))
-    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

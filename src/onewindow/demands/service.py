@@ -11,9 +11,8 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import exists, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -21,12 +20,13 @@ from onewindow.calendar import clock
 from onewindow.common import audit, events, ids, masking
 from onewindow.common.errors import ErrorCollector, Forbidden, NotFound, TooManyRequests
 from onewindow.common.pagination import Page, paginate
+from onewindow.common.ratelimit import Limits, Window
 from onewindow.common.roles import Role
 from onewindow.common.security import Principal
 from onewindow.common.time import local_date
 from onewindow.db import utcnow
 from onewindow.demands import deadlines
-from onewindow.demands.models import Assignment, Demand, History, Hit
+from onewindow.demands.models import Assignment, Demand, History
 from onewindow.demands.states import CHANNELS, CONFIDENTIAL_KINDS, DEMAND, KINDS, ROLES, URGENCIES
 
 ALL_READERS = frozenset({Role.agent, Role.supervisor, Role.admin})
@@ -34,7 +34,9 @@ REVEALERS = frozenset({Role.agent, Role.supervisor, Role.admin})  # roles whose 
 CHANNEL_ROLES = {"hotline": {Role.agent}, "window": {Role.clerk},
                  "other": {Role.agent, Role.supervisor, Role.admin},  # also batch imports (imports.py)
                  "web": {Role.applicant}, "mobile": {Role.applicant}}
-THROTTLE = {"scan": (5, 10), "track": (10, 10)}  # scope -> (requests, minutes) per address or device
+# Anonymous intake and tracking, per address or device (common.ratelimit: counted in the database).
+THROTTLE = {"scan": Limits("demands.scan", "提交", {"client": Window(limit=5, seconds=600)}),
+            "track": Limits("demands.track", "查询", {"client": Window(limit=10, seconds=600)})}
 HIDDEN = "（保密）"
 
 
@@ -68,15 +70,7 @@ def _check_intake(*, channel: str, kind: str, urgency: str, subject: str, conten
 
 def _throttle(session: Session, *, scope: str, key: str) -> None:
     """Refuse the request when this address or device has made too many of this kind lately; else count it."""
-    most, minutes = THROTTLE[scope]
-    key = (key or "unknown")[:100]
-    since = utcnow() - timedelta(minutes=minutes)
-    n = session.scalar(select(func.count()).select_from(Hit).where(Hit.scope == scope, Hit.key == key,
-                                                                   Hit.at > since)) or 0
-    if n >= most:
-        raise TooManyRequests(f"提交过于频繁，请{minutes}分钟后再试")
-    session.add(Hit(scope=scope, key=key, at=utcnow()))
-    session.flush()
+    THROTTLE[scope].check(session, client=key)
 
 
 def file_demand(session: Session, *, actor: Principal | None, channel: str, kind: str, subject: str, content: str,

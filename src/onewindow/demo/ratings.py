@@ -1,5 +1,5 @@
 """The demo city's 好差评 (fixed seed): ratings of its completed cases and of 60 window visits over the last
-three months, a few defaulted after 7 days, and real-name 差评 whose callbacks and rectifications stand in
+three months, a few defaulted after 7 days, four window counters with their standing codes, and real-name 差评 whose callbacks and rectifications stand in
 every state (待回访, 整改中, 待验收, 已销号 and confirmed), plus one appeal waiting for the supervisor."""
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ BAD = (("SWJ", "发票申领", "unsatisfied", ["等候时间过长"], "pending")
        ("SWJ", "税务登记", "unsatisfied", ["办事流程繁琐"], "closed"),
        ("RSJ", "失业登记", "unsatisfied", ["材料要求不合理"], "appeal"))
 STAFF = {"SCJGJ": "approver_scjg", "SWJ": "approver_sw", "RSJ": "approver_rs"}
+COUNTERS = (("SCJGJ", "1号窗口"), ("SWJ", "2号窗口"), ("GAJ", "3号窗口"), ("RSJ", "4号窗口"))
 
 
 def _user(session: Session, username: str):
@@ -65,6 +66,11 @@ def load_ratings(session: Session) -> int:
         rating = ratings.rate(session, actor=None, matter=visit, level=level, reasons=reasons)  # anonymous QR
         rating.rated_on = visit.completed_on
     ratings.apply_defaults(session, on=on)
+    # The service hall's counters with their standing rating codes; the demo clerk is on duty at 1号窗口.
+    for code, name in COUNTERS:
+        counter = ratings.create_counter(session, actor=supervisor, department_id=depts[code], name=name)
+        if name == "1号窗口":
+            ratings.take_duty(session, actor=clerk, counter_id=counter.id)
     for code, title, level, reasons, stage in BAD:
         visit = ratings.open_visit(session, actor=clerk, department_id=catalog.department_id(session, code=code),
                                    title=title)

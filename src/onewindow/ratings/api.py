@@ -5,16 +5,17 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, File, Form, Path, Query, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Header, Path, Query, Request, UploadFile
 from fastapi.responses import Response
 
 from onewindow.common.api import ERRORS
 from onewindow.common.errors import ValidationFailed
 from onewindow.common.http import CurrentUser, DbSession, MaybeUser, client_address
-from onewindow.common.ratelimit import Limits, SlidingWindow
+from onewindow.common.ratelimit import Limits, Window
 from onewindow.common.schemas import MAX_ID, ErrorOut
 from onewindow.common.uploads import read_upload
-from onewindow.ratings import followup, stats
+from onewindow.db import for_writing
+from onewindow.ratings import counters, followup, stats
 from onewindow.ratings import service as ratings
 from onewindow.ratings.schemas import (
     AppealOut,
@@ -39,17 +40,35 @@ Token = Annotated[str, Path(min_length=8, max_length=43, pattern=r"^[A-Za-z0-9_-
 
 # The QR rating endpoints answer anyone holding the code: per code, a window visit is rated by one person
 # a few times at most; per address, a service hall's shared Wi-Fi may carry many honest raters at once.
-ANONYMOUS = Limits("扫码评价", {"token": SlidingWindow(limit=20, seconds=600),
-                                "address": SlidingWindow(limit=120, seconds=600)})
+ANONYMOUS = Limits("ratings.qr", "扫码评价", {"token": Window(limit=20, seconds=600),
+                                              "address": Window(limit=120, seconds=600)})
 
 
-def anonymous_rate_limit(request: Request) -> None:
-    """The one limit for every token-addressed rating endpoint, page and API alike (429 in Chinese)."""
-    ANONYMOUS.check(token=str(request.path_params.get("token", ""))[:64], address=client_address(request))
+def anonymous_rate_limit(request: Request, session: DbSession) -> None:
+    """The one limit for every token-addressed rating endpoint, page and API alike (429 in Chinese). The hit
+    commits at once: a request that then fails (a guessed code) has still counted."""
+    ANONYMOUS.check(session, token=str(request.path_params.get("token", ""))[:64], address=client_address(request))
+    session.commit()
 
 
 RateLimited = Depends(anonymous_rate_limit)
-By = Literal["department", "item", "clerk", "kind", "month"]
+
+# Scans of a counter's standing code: a counter serves a person every few minutes at most, so 60 scans in
+# 10 minutes is a script, not a queue; per address the same, since a hall's Wi-Fi is shared.
+SCANS = Limits("ratings.scan", "扫码评价", {"counter": Window(limit=60, seconds=600),
+                                            "address": Window(limit=60, seconds=600)})
+
+
+def scan_rate_limit(request: Request, session: DbSession) -> None:
+    """Counted and committed before the code is checked, so forged codes count against their sender too."""
+    SCANS.check(session, counter=str(request.path_params.get("code", "")).split("-")[0][:12],
+                address=client_address(request))
+    session.commit()
+    for_writing(session)  # the scan then writes its visit (SQLite: take the write lock at BEGIN)
+
+
+ScanLimited = Depends(scan_rate_limit)
+By = Literal["department", "item", "clerk", "staff", "kind", "month"]
 EVIDENCE = (".pdf", ".png", ".jpg", ".jpeg", ".ofd", ".docx")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # A date as text: pydantic would read a bare number as a Unix timestamp, so "start=0" must not pass as 1970.
@@ -74,7 +93,7 @@ def rating_out(r) -> dict:
 def matter_out(m, actor) -> dict:
     mine = ratings.mine(m, actor)
     return {"id": m.id, "kind": m.kind, "kind_label": KIND_LABELS.get(m.kind, ""), "title": m.title,
-            "department_id": m.department_id, "completed_on": m.completed_on, "default_due_on": m.default_due_on,
+            "department_id": m.department_id, "staff_id": m.staff_id, "completed_on": m.completed_on, "default_due_on": m.default_due_on,
             "rated": m.rated, "my_rating": rating_out(mine) if mine else None}
 
 
@@ -127,13 +146,23 @@ def rate_visit(token: Token, body: RatingIn, session: DbSession, principal: Mayb
                                    comment=body.comment))
 
 
+@router.post("/counters/{code}/visits", response_model=VisitOut, summary="扫描窗口常设评价码：本次窗口服务（绑定窗口及值守人员）",
+             dependencies=[ScanLimited], responses={429: {"model": ErrorOut, "description": "扫码评价过于频繁"}})
+def scan_counter(code: Annotated[str, Path(min_length=5, max_length=64, pattern=r"^[0-9]+-[0-9]+-[A-Za-z0-9_=-]+$")],
+                 session: DbSession, x_device_id: Annotated[str, Header(min_length=8, max_length=64)]):
+    """The device id is the app's own (one visit per device and counter within 30 minutes)."""
+    m = counters.visit_from_scan(session, code=code, device=x_device_id)
+    return {"matter_id": m.id, "token": m.token, "url": f"/rate/{m.token}"}
+
+
 @router.get("", response_model=RatingPageOut, summary="评价明细（统计下钻）")
 def list_ratings(session: DbSession, principal: CurrentUser, department_id: int | None = Query(None, ge=1, le=MAX_ID),
                  item_code: str | None = Query(None, max_length=40), clerk_id: int | None = Query(None, ge=1, le=MAX_ID),
+                 staff_id: int | None = Query(None, ge=1, le=MAX_ID, description="经办工作人员"),
                  level: str | None = Query(None, max_length=20), bad: bool = False, start: DateQ = None,
                  end: DateQ = None, page: int = Query(1, ge=1, le=100000)):
     result = ratings.list_ratings(session, actor=principal, department_id=department_id, item_code=item_code,
-                                  clerk_id=clerk_id, level=level, bad=bad, start=_day(start, "开始日期"),
+                                  clerk_id=clerk_id, staff_id=staff_id, level=level, bad=bad, start=_day(start, "开始日期"),
                                   end=_day(end, "结束日期"), page=page)
     return _page(result, rating_out)
 

@@ -21,10 +21,33 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from onewindow.db import Base, UTCDateTime, utcnow
 
 
+class Counter(Base):
+    """A window counter (窗口) of the service hall: its standing QR code, printed once and left on the desk,
+    opens a window visit bound to the counter and to the clerk on duty there. `serial` is in the code's
+    signature: raising it voids every code printed before (a code photographed and spread)."""
+
+    __tablename__ = "rating_counters"
+    __table_args__ = (UniqueConstraint("department_id", "name", name="uq_rating_counters_department_name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"), index=True)
+    name: Mapped[str] = mapped_column(String(64))  # "3号窗口"
+    clerk_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))  # on duty (signed in at the counter)
+    on_duty_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    serial: Mapped[int] = mapped_column(Integer, default=1)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+
+
 class RatingMatter(Base):
     """Something that may be rated: a completed case, one department's task of a bundle, a window visit
-    (bound to the clerk, reached by its QR token). Unrated by `default_due_on`, it is rated 基本满意 by
-    default."""
+    (bound to the clerk, reached by its QR token, opened by the clerk or by a scan of the counter's standing
+    code), a demand's handling, an online service (an application submitted online). `staff_id` is the staff
+    member who handled it (the task's approver, the demand's replier, the visit's clerk), for the statistics per
+    staff member. Unrated by `default_due_on`, it is rated 基本满意 by default."""
 
     __tablename__ = "rating_matters"
     __table_args__ = (UniqueConstraint("kind", "ref", name="uq_rating_matters_kind_ref"),
@@ -32,14 +55,17 @@ class RatingMatter(Base):
                       Index("ix_rating_matters_default_due", "rated", "default_due_on"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[str] = mapped_column(String(12))  # case / task / window (later: demand / online)
-    ref: Mapped[str] = mapped_column(String(80))  # case code, task id, visit token
+    kind: Mapped[str] = mapped_column(String(12))  # case / task / window / demand / online
+    ref: Mapped[str] = mapped_column(String(80))  # case code, task id, visit token, demand code, application id
     title: Mapped[str] = mapped_column(String(200))
     department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"), index=True)
     item_code: Mapped[str | None] = mapped_column(String(40))
     clerk_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))  # the window's staff member
     party_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))  # who may rate (None: the QR holder)
     staff_ids: Mapped[list] = mapped_column(JSON, default=list)  # who handled it: may not rate it
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)  # the one it is counted for
+    counter_id: Mapped[int | None] = mapped_column(ForeignKey("rating_counters.id"), index=True)  # a scanned visit
+    device: Mapped[str | None] = mapped_column(String(64))  # the scanning device (hashed): one visit per N minutes
     token: Mapped[str | None] = mapped_column(String(43), unique=True)  # a window visit's QR
     completed_on: Mapped[date] = mapped_column(Date)
     default_due_on: Mapped[date] = mapped_column(Date)

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from markupsafe import Markup
 
+from onewindow.accounts import service as accounts
 from onewindow.calendar.clock import SLA_LABELS
 from onewindow.catalog import service as catalog
 from onewindow.common import qr
@@ -54,17 +55,19 @@ def my_matters(request: Request, session: DbSession, principal: PageUser, page: 
                   principal=principal)
 
 
-def _rate_page(request: Request, matter, principal, *, action: str):
+def _rate_page(request: Request, session, matter, principal, *, action: str):
     """The rating form for one matter, whether reached from the party's list or a window's QR link."""
+    clerk = accounts.display_names(session, {matter.clerk_id}).get(matter.clerk_id) if matter.kind == "window" \
+        and matter.clerk_id else None
     return render(request, "ratings/rate.html", {"matter": matter, "mine": ratings.mine(matter, principal),
-                                                 "labels": LABELS, "reasons": REASONS, "bad": BAD,
+                                                 "labels": LABELS, "reasons": REASONS, "bad": BAD, "clerk": clerk,
                                                  "action": action}, principal=principal)
 
 
 @router.get("/ratings/matters/{matter_id}")
 def matter_page(request: Request, matter_id: int, session: DbSession, principal: PageUser):
     matter = ratings.get_matter(session, actor=principal, matter_id=matter_id)
-    return _rate_page(request, matter, principal, action=f"/ratings/matters/{matter.id}")
+    return _rate_page(request, session, matter, principal, action=f"/ratings/matters/{matter.id}")
 
 
 @router.post("/ratings/matters/{matter_id}", dependencies=[CsrfChecked])
@@ -84,7 +87,7 @@ async def rate(request: Request, matter_id: int, session: DbSession, principal: 
 @router.get("/rate/{token}", dependencies=[RateLimited])
 def visit_page(request: Request, token: str, session: DbSession, principal: MaybeUser):
     matter = ratings.matter_by_token(session, token=token[:64])
-    return _rate_page(request, matter, principal, action=f"/rate/{matter.token}")
+    return _rate_page(request, session, matter, principal, action=f"/rate/{matter.token}")
 
 
 @router.post("/rate/{token}", dependencies=[RateLimited, CsrfChecked])
@@ -285,6 +288,8 @@ def drill_down(request: Request, session: DbSession, principal: PageUser, by: st
         filters["item_code"] = key
     elif by == "clerk" and key.isdigit():
         filters["clerk_id"] = int(key)
+    elif by == "staff":
+        filters.update({"staff_id": int(key)} if key.isdigit() else {"unassigned": True})
     elif by == "kind" and key in KIND_LABELS:
         filters["kind"] = key
     elif by == "month" and len(key) == 7:
@@ -292,7 +297,9 @@ def drill_down(request: Request, session: DbSession, principal: PageUser, by: st
         first, last = date(y, m, 1), date(y + m // 12, m % 12 + 1, 1) - timedelta(days=1)
         d0, d1 = max(d0 or first, first), min(d1 or last, last)
     result = ratings.list_ratings(session, actor=principal, bad=bad, start=d0, end=d1, page=page, **filters)
+    staff = accounts.display_names(session, {r.matter.staff_id for r in result.items if r.matter.staff_id})
     return render(request, "ratings/list.html", {
         "page": result, "labels": LABELS, "bad": BAD, "depts": {d.id: d.name for d in catalog.list_departments(session)},
+        "staff": staff,
         "query": f"by={by}&key={key}&bad={'true' if bad else 'false'}&start={start or ''}&end={end or ''}"},
         principal=principal)

@@ -35,6 +35,7 @@ class MatterOut(BaseModel):
     kind_label: str
     title: str
     department_id: int | None
+    staff_id: int | None = None
     completed_on: date
     default_due_on: date
     rated: bool

@@ -1,4 +1,5 @@
-"""好差评's public face: rateable matters (opened on "case.completed" and by the window), rating, the
+"""好差评's public face: rateable matters (opened on "case.completed", "demand.closed", an online
+"application.submitted", and by the window), rating, the
 change window, default ratings; callbacks, appeals and statistics live in followup.py and stats.py.
 
 Anti-abuse: only the matter's party rates it (anyone else: 404, so ids reveal nothing); staff who
@@ -16,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from onewindow.accounts import service as accounts
 from onewindow.cases import service as cases
-from onewindow.common import audit, outbox
+from onewindow.common import audit, events, outbox
 from onewindow.common.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from onewindow.common.pagination import Page, paginate
 from onewindow.common.roles import Role
@@ -33,12 +34,15 @@ WINDOW_ROLES = frozenset({Role.clerk})
 
 def _matter(session: Session, *, kind: str, ref: str, title: str, department_id: int | None, completed_on: date,
             party_id: int | None = None, clerk_id: int | None = None, item_code: str | None = None,
-            staff_ids: set[int] | None = None, token: str | None = None) -> RatingMatter:
+            staff_ids: set[int] | None = None, token: str | None = None, staff_id: int | None = None,
+            counter_id: int | None = None, device: str | None = None) -> RatingMatter:
     existing = session.scalar(select(RatingMatter).where(RatingMatter.kind == kind, RatingMatter.ref == ref))
     if existing is not None:  # a re-run handler opens nothing twice
         return existing
+    staff = set(staff_ids or ()) | ({staff_id} if staff_id is not None else set())
     matter = RatingMatter(kind=kind, ref=ref, title=title[:200], department_id=department_id, item_code=item_code,
-                          clerk_id=clerk_id, party_id=party_id, staff_ids=sorted(staff_ids or ()), token=token,
+                          clerk_id=clerk_id, party_id=party_id, staff_ids=sorted(staff), token=token,
+                          staff_id=staff_id, counter_id=counter_id, device=device,
                           completed_on=completed_on, rated=False, created_at=utcnow(),
                           default_due_on=completed_on + timedelta(days=get_settings().rating_default_days))
     session.add(matter)
@@ -58,19 +62,41 @@ def on_case_completed(session: Session, event) -> int:
     on = local_date(facts.completed_at) if facts.completed_at else today()
     staff = facts.staff_ids
     item_code = facts.tasks[0].item_code if facts.target_kind == "item" and facts.tasks else facts.target_code
+    # The staff member a case counts for: the approver of the lead department's task (the one task of a
+    # single item), else the clerk who accepted it; a bundle's task counts for its own approver.
+    lead = next((t.assignee_id for t in facts.tasks if t.department_id == facts.lead_department_id and t.assignee_id),
+                None)
     opened = [_matter(session, kind="case", ref=facts.code, title=facts.title, department_id=facts.lead_department_id,
                       completed_on=on, party_id=facts.applicant_id, item_code=item_code, staff_ids=staff,
-                      clerk_id=facts.accepted_by_id)]
+                      clerk_id=facts.accepted_by_id, staff_id=lead or facts.accepted_by_id)]
     if facts.target_kind == "bundle":
         opened += [_matter(session, kind="task", ref=str(t.id), title=f"{facts.title} · {t.item_name}",
                            department_id=t.department_id, completed_on=on, party_id=facts.applicant_id,
-                           item_code=t.item_code, staff_ids=staff)
+                           item_code=t.item_code, staff_ids=staff, staff_id=t.assignee_id)
                    for t in facts.tasks if t.status in ("approved", "refused")]
     if facts.applicant_id is not None:
         outbox.notify(session, recipient_id=facts.applicant_id, subject=f"请评价：{facts.title}",
                       body=f"办件 {facts.code} 已办结，欢迎对办理服务作出评价（好差评）", link="/ratings/mine",
                       dedupe_key=f"rating:ask:{facts.code}")
     return len(opened)
+
+
+def on_application_submitted(session: Session, event) -> int:
+    """The "application.submitted" handler: an application the applicant submitted online through the portal
+    is a rated 网上办事 (online service) of its lead department — the portal's guidance, forms and shared data,
+    rated by its party like any matter. Resubmitted after 一次性告知, it is the same matter (one rating).
+    Applications entered at the window or by an assistant are rated as window visits and cases instead."""
+    facts = cases.application_facts(session, application_id=int((event.payload or {}).get("id") or 0))
+    if facts is None or facts.channel != "online" or facts.applicant_id is None:
+        return 0
+    on = local_date(facts.submitted_at) if facts.submitted_at else today()
+    matter = _matter(session, kind="online", ref=str(facts.id), title=f"网上办事：{facts.title}",
+                     department_id=facts.lead_department_id, completed_on=on, party_id=facts.applicant_id,
+                     item_code=facts.target_code)
+    outbox.notify(session, recipient_id=facts.applicant_id, subject=f"请评价网上办事服务：{facts.title}",
+                  body="您的申请已在网上提交，欢迎对网上办事服务作出评价（好差评）",
+                  link=f"/ratings/matters/{matter.id}", dedupe_key=f"rating:ask:online:{facts.id}")
+    return 1
 
 
 def open_visit(session: Session, *, actor: Principal, department_id: int, title: str = "窗口服务",
@@ -85,7 +111,16 @@ def open_visit(session: Session, *, actor: Principal, department_id: int, title:
     token = secrets.token_urlsafe(24)
     return _matter(session, kind="window", ref=token, title=(title or "窗口服务").strip() or "窗口服务",
                    department_id=department_id, completed_on=today(), clerk_id=actor.user_id, item_code=item_code,
-                   staff_ids={actor.user_id} if actor.user_id else set(), token=token)
+                   staff_id=actor.user_id, token=token)
+
+
+def open_counter_visit(session: Session, *, counter, device: str) -> RatingMatter:
+    """A window visit opened by a scan of a counter's standing code (ratings.counters checks the code and the
+    device): bound to the counter and the clerk on duty, who is its staff member."""
+    token = secrets.token_urlsafe(24)
+    return _matter(session, kind="window", ref=token, title=f"{counter.name}服务", department_id=counter.department_id,
+                   completed_on=today(), clerk_id=counter.clerk_id, staff_id=counter.clerk_id, token=token,
+                   counter_id=counter.id, device=device)
 
 
 def open_visits(session: Session, *, actor: Principal, clerk_id: int | None = None) -> list[tuple[RatingMatter, str]]:
@@ -213,8 +248,12 @@ def on_demand_closed(session: Session, event) -> int:
     with an account may rate it under 我的评价, and the default applies after the usual days."""
     p = event.payload or {}
     code = p.get("code") or str(event.entity_id)
+    # Who handled it: the staff member who gave the (last) reply, as its "demand.replied" event records.
+    replied = events.last_payload(session, name="demand.replied", entity_type="demand", entity_id=code) or {}
+    handler = replied.get("actor_id")
     matter = _matter(session, kind="demand", ref=code, title=f"12345诉求 {code} {p.get('subject') or ''}".strip(),
-                     department_id=p.get("department_id"), completed_on=today(), party_id=p.get("filer_user_id"))
+                     department_id=p.get("department_id"), completed_on=today(), party_id=p.get("filer_user_id"),
+                     staff_id=handler)
     level = CALLBACK_LEVELS.get(p.get("satisfaction") or "")
     if level is None or matter.rated or matter.department_id is None:
         return 1
@@ -267,7 +306,8 @@ def apply_defaults(session: Session, *, on: date | None = None, limit: int = 500
 
 
 def list_ratings(session: Session, *, actor: Principal, department_id: int | None = None,
-                 item_code: str | None = None, clerk_id: int | None = None, level: str | None = None,
+                 item_code: str | None = None, clerk_id: int | None = None, staff_id: int | None = None,
+                 unassigned: bool = False, level: str | None = None,
                  start: date | None = None, end: date | None = None, bad: bool = False, kind: str | None = None,
                  page: int = 1, per_page: int = 20) -> Page:
     """The drill-down behind every statistic: the supervisor sees all, a department its own."""
@@ -282,6 +322,10 @@ def list_ratings(session: Session, *, actor: Principal, department_id: int | Non
         stmt = stmt.where(RatingMatter.item_code == item_code)
     if clerk_id is not None:
         stmt = stmt.where(RatingMatter.clerk_id == clerk_id)
+    if staff_id is not None:
+        stmt = stmt.where(RatingMatter.staff_id == staff_id)
+    elif unassigned:  # the statistics' 未指定 line of the staff dimension
+        stmt = stmt.where(RatingMatter.staff_id.is_(None))
     if kind:
         stmt = stmt.where(RatingMatter.kind == kind)
     if level:
@@ -308,6 +352,16 @@ def get_rating(session: Session, *, actor: Principal, rating_id: int) -> Rating:
 
 
 # The follow-up of 差评 (callbacks, appeals) is part of the public face too.
+# Window counters and their standing codes (counters.py) too.
+from onewindow.ratings.counters import (  # noqa: E402
+    counter_by_code,
+    create_counter,
+    leave_duty,
+    list_counters,
+    take_duty,
+    visit_from_scan,
+    void_codes,
+)
 from onewindow.ratings.followup import (  # noqa: E402
     confirm,
     decide_appeal,
@@ -323,7 +377,8 @@ from onewindow.ratings.followup import (  # noqa: E402
 __all__ = [
     "measure_providers","apply_defaults", "confirm", "decide_appeal", "file_appeal", "get_appeal", "get_callback", "get_matter",
            "get_rating", "list_appeals", "list_callbacks", "list_ratings", "matter_by_token", "mine", "my_callbacks",
-           "my_matters", "on_case_completed", "on_demand_closed", "open_visit", "open_visits", "rate", "record_callback"]
+           "my_matters", "on_application_submitted", "open_counter_visit", "counter_by_code", "create_counter",
+           "leave_duty", "list_counters", "take_duty", "visit_from_scan", "void_codes", "on_case_completed", "on_demand_closed", "open_visit", "open_visits", "rate", "record_callback"]
 
 
 

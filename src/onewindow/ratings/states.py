@@ -11,7 +11,7 @@ BAD = frozenset({"unsatisfied", "very_unsatisfied"})  # 差评; the other three 
 DEFAULT_LEVEL = "basic"
 REASONS = ("办事流程繁琐", "等候时间过长", "服务态度差", "一次性告知不到位", "办理超时", "材料要求不合理", "多次跑腿",
            "其他")
-KIND_LABELS = {"case": "办件", "task": "部门办理", "window": "窗口服务", "demand": "诉求办理", "online": "网上服务"}
+KIND_LABELS = {"case": "办件", "task": "部门办理", "window": "窗口服务", "demand": "诉求办理", "online": "网上办事"}
 
 
 class CallbackStatus(State):

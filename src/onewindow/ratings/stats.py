@@ -1,4 +1,4 @@
-"""好差评 statistics per department, item, window clerk and month, with their drill-down and xlsx export.
+"""好差评 statistics per department, item, window clerk, staff member (who handled the matter), kind and month, with their drill-down and xlsx export.
 
 Definitions (every rate is None when its denominator is 0):
 - 好评率 = 好评 (非常满意、满意、基本满意) / 评价数; 差评率 = 差评 (不满意、非常不满意) / 评价数;
@@ -25,7 +25,8 @@ from onewindow.ratings.models import Rating, RatingMatter
 from onewindow.ratings.states import BAD, KIND_LABELS
 from onewindow.rectification import service as rectification
 
-DIMENSIONS = {"department": "部门", "item": "事项", "clerk": "窗口人员", "kind": "评价对象", "month": "月份"}
+DIMENSIONS = {"department": "部门", "item": "事项", "clerk": "窗口人员", "staff": "工作人员", "kind": "评价对象",
+              "month": "月份"}
 
 
 @dataclass
@@ -74,7 +75,7 @@ class Line:
 def _keys():
     """The GROUP BY expression of each dimension (a month as year × 100 + month: portable SQL)."""
     return {"department": RatingMatter.department_id, "item": RatingMatter.item_code, "clerk": RatingMatter.clerk_id,
-            "kind": RatingMatter.kind,
+            "staff": RatingMatter.staff_id, "kind": RatingMatter.kind,
             "month": extract("year", Rating.rated_on) * 100 + extract("month", Rating.rated_on)}
 
 
@@ -92,7 +93,7 @@ def statistics(session: Session, *, actor: Principal, by: str = "department", st
     """(the total line, one line per `by` key), over the ratings given from `start` to `end` — counted by the
     database in one GROUP BY (6.8万 ratings a year in a city: nothing is loaded row by row)."""
     if by not in DIMENSIONS:
-        raise ValidationFailed.one("统计维度须为部门、事项、窗口人员、评价对象或月份", field="by", label="统计维度")
+        raise ValidationFailed.one("统计维度须为部门、事项、窗口人员、工作人员、评价对象或月份", field="by", label="统计维度")
     bad = Rating.level.in_(tuple(BAD))
     real_bad = bad & Rating.real_name.is_(True)
     outcomes = rectification.source_outcomes(source_kind="rating")
@@ -137,7 +138,7 @@ def _label(session: Session, by: str, lines: dict[str, Line]) -> None:
         names = {str(i): d.name for i, d in catalog.departments_by_id(session, ids={int(k) for k in keys}).items()}
     elif by == "item":
         names = {c: i.name for c, i in catalog.current_items(session, keys).items()}
-    elif by == "clerk":
+    elif by in ("clerk", "staff"):
         names = {str(k): v for k, v in accounts.display_names(session, keys).items()}
     elif by == "kind":
         names = {k: KIND_LABELS.get(k, k) for k in keys}
