@@ -1,5 +1,6 @@
 """监管's registration: its tables, API and pages, the nightly credit recomputation (minor records leave the
-grade and the publication after 3 months), and its audit vocabulary."""
+grade and the publication after 3 months), its audit vocabulary and the measures it offers the indicators
+(visits per credit grade, supervision.measures)."""
 
 from __future__ import annotations
 
@@ -45,8 +46,15 @@ def _audit():
                                   S.TOLERANCE.vocabulary(), S.FEE.vocabulary(), own])
 
 
+def _measures():
+    from onewindow.supervision.measures import PROVIDER
+
+    return [PROVIDER]
+
+
 DOMAIN = Domain(
     package="supervision", label="监管", models="models", api=("api",), pages=("pages",),
     jobs=(PeriodicJob("supervision.regrade", timedelta(hours=24), _regrade, "每日重新评定企业信用等级"),),
     audit=_audit,
+    measures=_measures,
 )
