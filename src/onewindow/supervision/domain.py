@@ -39,7 +39,8 @@ def _audit():
                 "record": "信用记录", "evidence": "销号证据", "picks": "抽中企业数", "inspection_ids": "合并的检查",
                 "enterprise_id": "企业", "department_id": "部门", "rules_version": "评价规则版本",
                 "ratios": "各信用等级抽取比例", "A": "A类", "B": "B类", "C": "C类", "D": "D类",
-                "qualifications": "执法资格", "code": "清单编码"},
+                "qualifications": "执法资格", "code": "清单编码", "visited_on": "检查日期", "department_name": "检查部门",
+                "description": "情况描述", "demand": "诉求编号"},
         values={"grade": S.GRADE_LABELS, "severity": S.SEVERITIES, "source": S.SOURCES, "result": S.RESULTS,
                 "exception": S.EXCEPTIONS})
     return AuditVocabulary.merge([S.REPAIR.vocabulary(), S.PLAN.vocabulary(), S.INSPECTION.vocabulary(),
