@@ -1,6 +1,6 @@
 """监管's registration: its tables, API and pages, the nightly credit recomputation (minor records leave the
 grade and the publication after 3 months), its audit vocabulary and the measures it offers the indicators
-(visits per credit grade, supervision.measures)."""
+(visits per credit grade, supervision.measures) and the credit grade it shows on the case pages."""
 
 from __future__ import annotations
 
@@ -53,9 +53,16 @@ def _measures():
     return [PROVIDER]
 
 
+def _subject_facts(session: Session, *, subject_kind: str, subject_key: str):
+    from onewindow.supervision import credit
+
+    return credit.subject_facts(session, subject_kind=subject_kind, subject_key=subject_key)
+
+
 DOMAIN = Domain(
     package="supervision", label="监管", models="models", api=("api",), pages=("pages",),
     jobs=(PeriodicJob("supervision.regrade", timedelta(hours=24), _regrade, "每日重新评定企业信用等级"),),
     audit=_audit,
     measures=_measures,
+    subject_facts=_subject_facts,
 )
