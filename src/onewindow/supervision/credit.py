@@ -123,6 +123,13 @@ def subject_facts(session: Session, *, subject_kind: str, subject_key: str) -> l
                         f"列入{lists}" if lists else f"{g.score}分，评价规则{g.rules_version}版")]
 
 
+def grades_between(session: Session, *, first_id: int, last_id: int) -> dict[int, str]:
+    """The grades of the graded enterprises with first_id <= id <= last_id: one range read per batch of the
+    pool (plans.build_pool), instead of an IN list as long as the batch."""
+    return dict(session.execute(select(CreditGrade.enterprise_id, CreditGrade.grade).where(
+        CreditGrade.enterprise_id >= first_id, CreditGrade.enterprise_id <= last_id)).all())
+
+
 def grades_for(session: Session, *, enterprise_ids) -> dict[int, str]:
     """Grades by enterprise id; ungraded enterprises count as B (基本守信) until first graded."""
     ids = list(enterprise_ids)
