@@ -54,9 +54,9 @@ def pool_from_db(n: int, kind: str, pg_base: str) -> None:
     import tempfile
     from pathlib import Path
 
+    from benchlib import fresh_database
     from sqlalchemy import insert, select
 
-    from benchlib import fresh_database
     from onewindow.catalog.models import Department
     from onewindow.common.security import SYSTEM
     from onewindow.db import make_engine, session_scope
