@@ -32,6 +32,9 @@ class Settings:
     rating_callback_days: int = 1  # a real-name 差评 is called back within this many working days
     rating_default_days: int = 7  # unrated matters become 基本满意 (default) this many days after completion
     rating_change_hours: int = 24  # a rater may change a rating within this long; later a second is refused
+    # 双随机一公开: inspection results are published within this many working days after the visit (国办发〔2019〕5号
+    # and the market-regulation rules: 20 个工作日 from the end of the inspection)
+    sup_publish_days: int = 20
 
 
 def parse_office_hours(text: str) -> tuple[tuple[time, time], ...]:
@@ -107,4 +110,5 @@ def get_settings() -> Settings:
         rating_callback_days=_positive("ONEWINDOW_RATING_CALLBACK_DAYS", "1"),
         rating_default_days=_positive("ONEWINDOW_RATING_DEFAULT_DAYS", "7"),
         rating_change_hours=_positive("ONEWINDOW_RATING_CHANGE_HOURS", "24"),
+        sup_publish_days=_positive("ONEWINDOW_SUP_PUBLISH_DAYS", "20"),
     )

@@ -49,10 +49,18 @@ def test_quarter_equals_sum_of_its_months_for_counts(session, computed):
 
 
 def test_indicator_without_provider_shows_no_source(session, computed):
+    from dataclasses import replace
+
+    from onewindow.indicators import definitions
+
+    base = next(d for d in definitions.builtin() if d.code == "HPL")
+    service.save_definitions(session, [replace(base, code="WLY", name="无来源指标", numerator="nobody.counted",
+                                               denominator=None, formula="count", cases=())])
+    service.compute_periods(session, actor=computed.supervisor, periods=[MAY])
     listed = {x.definition.code: x for x in service.list_definitions(session)}
-    assert listed["JG_A"].source_note == "暂无数据来源"  # supervision declares no measures yet
-    assert service.figure(session, code="JG_A", period=MAY) is None
-    assert listed["HPL"].has_source
+    assert listed["WLY"].source_note == "暂无数据来源"  # no domain declares nobody.counted
+    assert service.figure(session, code="WLY", period=MAY) is None
+    assert listed["HPL"].has_source and listed["JG_A"].has_source  # supervision declares its measures
 
 
 def test_every_builtin_definition_has_passing_cases(session):

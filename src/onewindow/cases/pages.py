@@ -24,6 +24,7 @@ from onewindow.common.pagination import paginate
 from onewindow.common.roles import Role
 from onewindow.common.uploads import file_response_headers
 from onewindow.common.web import attempt, flash_done, form_dict, render
+from onewindow.domains import registry
 from onewindow.licences import service as licences
 from onewindow.sharing import service as sharing
 
@@ -32,6 +33,14 @@ MATERIAL_STATUS = {"licence": "电子证照免提交", "shared": "共享数据�
                    "handed_over": "已由前置事项办结产生并流转", "uploaded": "已上传", "missing": "待上传"}
 LABELS = {"app_status": APPLICATION.labels, "case_status": CASE.labels, "task_status": TASK.labels, "sla": SLA_LABELS,
           "material": MATERIAL_STATUS, "modes": MODES}
+
+
+def _subject_facts(session, app, principal) -> list:
+    """What higher domains know of the applicant (supervision's credit grade), shown to the staff who accept
+    and decide — through the registry, since cases cannot import them."""
+    if principal.role in (Role.applicant, Role.assistant):
+        return []
+    return registry().subject_facts(session, subject_kind=app.subject_kind, subject_key=app.subject_key)
 
 
 def application_context(session, app, principal) -> dict:
@@ -45,6 +54,7 @@ def application_context(session, app, principal) -> dict:
             "subject_key": service.masked_subject(app, principal), "labels": LABELS,
             "idempotency_key": uuid.uuid4().hex, "owed": open_pending_codes(session, app),
             "item_names": {i["code"]: i["name"] for i in app.plan["items"]},
+            "subject_facts": _subject_facts(session, app, principal),
             "editable": app.status in EDITABLE and (
                 principal.role in (Role.applicant, Role.assistant)
                 or (principal.role == Role.clerk and app.channel == "window"))}

@@ -21,6 +21,9 @@ class Measure:
     name: str  # "cases.completed_on_time": the domain's package, a dot, its own name
     label: str  # Chinese: "按时办结件数"
     unit: str = "件"  # 件 / 天 / 分 (money in fen) / 家
+    # A population every unit shares (the city's grade-A enterprises): counted once, without a department,
+    # and each department's, county's or item's figure divides by that same whole.
+    whole: bool = False
 
 
 @dataclass(frozen=True)

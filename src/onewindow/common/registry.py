@@ -40,6 +40,18 @@ class EventHandler:
 
 
 @dataclass(frozen=True)
+class SubjectFact:
+    """What a domain tells the pages of lower domains about an applicant (an enterprise by its USCC), which
+    those cannot import: supervision's credit grade on the case pages and where 告知承诺 is decided."""
+
+    key: str  # "credit_grade"
+    label: str  # "信用等级"
+    value: str  # "A类（守信）"
+    tone: str = ""  # "" / "ok" / "warn" / "red": the page's tag colour
+    note: str = ""  # e.g. "列入失信名单"
+
+
+@dataclass(frozen=True)
 class Domain:
     package: str  # "cases" → onewindow.cases
     label: str  # "办件"
@@ -54,6 +66,8 @@ class Domain:
     # A common.http.Authenticator, on demand: the one domain that knows accounts answers who a request is.
     authenticator: Callable[[], Any] | None = None
     measures: Callable[[], Sequence[Any]] | None = None  # its common.measures.MeasureProvider list, on demand
+    # subject_facts(session, *, subject_kind, subject_key) -> [SubjectFact]: what it knows of an applicant
+    subject_facts: Callable[..., Sequence[SubjectFact]] | None = None
 
     def module(self, name: str) -> ModuleType:
         return importlib.import_module(f"onewindow.{self.package}.{name}")
@@ -103,6 +117,11 @@ class Registry:
     def measure_providers(self) -> list[Any]:
         """Every domain's measure providers (common.measures), for the indicators."""
         return [p for d in self.domains if d.measures for p in d.measures()]
+
+    def subject_facts(self, session: Session, *, subject_kind: str, subject_key: str) -> list[SubjectFact]:
+        """Every domain's facts about one applicant, in the domains' order (common.registry.SubjectFact)."""
+        return [f for d in self.domains if d.subject_facts
+                for f in d.subject_facts(session, subject_kind=subject_kind, subject_key=subject_key)]
 
     def deadlines(self) -> list[Any]:
         return [source for d in self.domains if d.deadlines for source in d.deadlines()]

@@ -80,6 +80,7 @@ def figures_for(session: Session, period: str, *, defs=None, known=None, units=N
     units = P.units(session) if units is None else units
     sums = cells(session, period, known, units)
     keys = {(kind, key) for (_, kind, key) in sums}
+    wholes = {m.name for p in {id(p): p for p in known.values()}.values() for m in p.measures if m.whole}
     out = []
     now = utcnow()
     for d in defs:
@@ -89,8 +90,9 @@ def figures_for(session: Session, period: str, *, defs=None, known=None, units=N
 
         for kind, key in sorted(keys | {("all", "all")}):
             num = sums.get((d.numerator, kind, key), 0.0)
-            den = sums.get((d.denominator, kind, key), 0.0) if d.denominator else None
-            if not num and not den and kind != "all":
+            den = sums.get((d.denominator, "all", "all") if d.denominator in wholes else (d.denominator, kind, key),
+                           0.0) if d.denominator else None
+            if not num and (not den or d.denominator in wholes) and kind != "all":
                 continue
             out.append(IndicatorFigure(code=d.code, version=d.version, period=period, unit_kind=kind, unit_key=key,
                                        unit_label=_label(units, kind, key), numerator=num, denominator=den,

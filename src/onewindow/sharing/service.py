@@ -8,7 +8,7 @@ their own population record); staff may read any.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -485,6 +485,36 @@ def enterprise_facts(session: Session, *, ids: Iterable[int] | None = None) -> l
     if ids is not None:
         stmt = stmt.where(Enterprise.id.in_(list(ids)))
     return [tuple(r) for r in session.execute(stmt)]
+
+
+def enterprise_batches(session: Session, *, status: str | None = None, region_prefix: str = "",
+                       industry_prefix: str = "", size: int = 20_000) -> Iterator[list[tuple[int, str]]]:
+    """(id, uscc) of the registered enterprises matching the filter, in id order, `size` at a time: a
+    province's 2,000,000 are read in keyset pages (id > the last one seen), each one indexed query, so a
+    caller never holds every row of the registry nor sends an IN list the databases refuse."""
+    last = 0
+    while True:
+        stmt = select(Enterprise.id, Enterprise.uscc).where(Enterprise.id > last).order_by(Enterprise.id).limit(size)
+        if status is not None:
+            stmt = stmt.where(Enterprise.status == status)
+        if region_prefix:
+            stmt = stmt.where(Enterprise.region_code.startswith(region_prefix, autoescape=True))
+        if industry_prefix:
+            stmt = stmt.where(Enterprise.industry_code.startswith(industry_prefix, autoescape=True))
+        batch = [tuple(r) for r in session.execute(stmt)]
+        if not batch:
+            return
+        yield batch
+        last = batch[-1][0]
+
+
+def enterprise_ids_by_uscc(session: Session, *, usccs: Iterable[str], size: int = 10_000) -> dict[str, int]:
+    """USCC → id for these USCCs (unregistered ones left out), asked `size` at a time."""
+    wanted, out = list(dict.fromkeys(usccs)), {}
+    for i in range(0, len(wanted), size):
+        out.update(session.execute(select(Enterprise.uscc, Enterprise.id)
+                                   .where(Enterprise.uscc.in_(wanted[i:i + size]))).all())
+    return out
 
 
 def enterprise_ids_for(session: Session, *, actor: Principal) -> list[int]:

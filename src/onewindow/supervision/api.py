@@ -28,6 +28,8 @@ from onewindow.supervision.schemas import (
     PlanOut,
     RepairIn,
     ResultIn,
+    UnapprovedVisitIn,
+    UnapprovedVisitOut,
 )
 from onewindow.supervision.states import GRADE_LABELS, INSPECTION, PLAN
 
@@ -134,6 +136,13 @@ def results(inspection_id: Id, body: list[ResultIn], session: DbSession, princip
                             results=[r.model_dump() for r in body])
     session.commit()
     return inspection_out(gate.get(session, inspection_id=inspection_id))
+
+
+@router.post("/unapproved-visits", response_model=UnapprovedVisitOut, status_code=201)
+def report_unapproved(body: UnapprovedVisitIn, session: DbSession, principal: CurrentUser):
+    d = gate.report_unapproved_visit(session, actor=principal, **body.model_dump())
+    session.commit()
+    return {"code": d.code, "status_label": "已受理（保密）"}
 
 
 @router.get("/tolerance/{code}/diff", response_model=DiffOut)

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from onewindow.common import audit, events
 from onewindow.common.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from onewindow.common.registry import SubjectFact
 from onewindow.common.roles import Role
 from onewindow.common.security import Principal
 from onewindow.common.time import local_date, today
@@ -25,7 +26,7 @@ from onewindow.db import utcnow
 from onewindow.sharing import service as sharing
 from onewindow.supervision import rules as R
 from onewindow.supervision.models import CreditEntry, CreditGrade, CreditRepair
-from onewindow.supervision.states import REPAIR, SEVERITIES, SOURCES
+from onewindow.supervision.states import GRADE_LABELS, REPAIR, SEVERITIES, SOURCES
 
 RECORDERS = frozenset({Role.inspector, Role.supervisor, Role.admin})
 REVIEWERS = frozenset({Role.supervisor, Role.admin})
@@ -104,6 +105,29 @@ def recompute_all(session: Session) -> int:
 
 def grade_of(session: Session, *, enterprise_id: int) -> CreditGrade | None:
     return session.get(CreditGrade, enterprise_id)
+
+
+GRADE_TONES = {"A": "ok", "B": "", "C": "warn", "D": "red"}
+
+
+def subject_facts(session: Session, *, subject_kind: str, subject_key: str) -> list[SubjectFact]:
+    """The enterprise's credit grade (letter and meaning) for the case pages and the 告知承诺 decision, which
+    cases shows through the registry (Domain.subject_facts) since it cannot import supervision."""
+    if subject_kind != "enterprise" or (eid := sharing.enterprise_id(session, uscc=subject_key)) is None:
+        return []
+    g = grade_of(session, enterprise_id=eid)
+    if g is None:
+        return [SubjectFact("credit_grade", "信用等级", "尚未评定")]
+    lists = "、".join(n for n, on in (("失信名单", g.dishonest), ("经营异常名录", g.abnormal)) if on)
+    return [SubjectFact("credit_grade", "信用等级", GRADE_LABELS[g.grade], GRADE_TONES[g.grade],
+                        f"列入{lists}" if lists else f"{g.score}分，评价规则{g.rules_version}版")]
+
+
+def grades_between(session: Session, *, first_id: int, last_id: int) -> dict[int, str]:
+    """The grades of the graded enterprises with first_id <= id <= last_id: one range read per batch of the
+    pool (plans.build_pool), instead of an IN list as long as the batch."""
+    return dict(session.execute(select(CreditGrade.enterprise_id, CreditGrade.grade).where(
+        CreditGrade.enterprise_id >= first_id, CreditGrade.enterprise_id <= last_id)).all())
 
 
 def grades_for(session: Session, *, enterprise_ids) -> dict[int, str]:

@@ -3,19 +3,25 @@ for here and needs the business-environment office's approval (营商环境局, 
 happens; a visit on a quiet day is refused unless it is one of the exceptions (complaint, safety,
 law-mandated), with the reason recorded. Results are recorded only on approved visits (findings.py).
 The enterprise sees every visit: who, when, on whose approval; an unapproved visit it reports with
-`report_unapproved_visit` (the event "sup_inspection.unapproved_reported" is for the demands domain)."""
+`report_unapproved_visit`, which files a 12345 投诉 through demands' public service (demands is below
+supervision, so the call points down the layers like the rectification ledger's) and gives back its code."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 from datetime import date
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from onewindow.common import audit, events
-from onewindow.common.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from onewindow.common import audit
+from onewindow.common.errors import Conflict, ErrorCollector, Forbidden, NotFound, ValidationFailed
 from onewindow.common.roles import Role
 from onewindow.common.security import Principal
+from onewindow.common.time import today
+from onewindow.db import utcnow
+from onewindow.demands import service as demands
 from onewindow.sharing import service as sharing
 from onewindow.supervision.models import Inspection, QuietDays
 from onewindow.supervision.states import EXCEPTIONS, INSPECTION, KINDS
@@ -142,18 +148,37 @@ def list_inspections(session: Session, *, actor: Principal, status: str | None =
 
 
 def report_unapproved_visit(session: Session, *, actor: Principal, enterprise_id: int, visited_on: date,
-                            department_name: str, description: str) -> int:
-    """The enterprise reports a visit nobody approved. Recorded and emitted as
-    "sup_inspection.unapproved_reported" (payload: enterprise, day, department, text) for the demands
-    domain to open as a demand; returns the event id."""
+                            department_name: str, description: str, phone: str,
+                            idempotency_key: str | None = None):
+    """The enterprise reports a visit nobody approved: a 12345 投诉 is filed for it through demands' own
+    intake (kept confidential: the enterprise reports the department that supervises it) and returned, so
+    the enterprise holds its tracking code. A retry (same key, else the same report) is the demand the
+    first call filed."""
     if enterprise_id not in sharing.enterprise_ids_for(session, actor=actor):
         raise Forbidden("只能为本企业反映未经核准的入企检查")
-    text = (description or "").strip()
+    errors = ErrorCollector()
+    text, dept = (description or "").strip()[:2000], (department_name or "").strip()[:100]
+    if visited_on > today():
+        errors.add("检查日期不能晚于今天", field="visited_on", label="检查日期")
+    if not dept:
+        errors.add("请填写实施检查的部门", field="department_name", label="检查部门")
     if not text:
-        raise ValidationFailed.one("请描述检查经过（时间、人员、事由）", field="description", label="情况描述")
-    payload = {"enterprise_id": enterprise_id, "visited_on": visited_on.isoformat(),
-               "department_name": (department_name or "").strip()[:100], "description": text[:2000]}
-    audit.record(session, actor=actor, action="sup_inspection.report_unapproved", entity_type="enterprise",
-                 entity_id=enterprise_id, after=payload)
-    return events.emit(session, name="sup_inspection.unapproved_reported", entity_type="enterprise",
-                       entity_id=enterprise_id, payload=payload).id
+        errors.add("请描述检查经过（时间、人员、事由）", field="description", label="情况描述")
+    errors.raise_if_any("反映内容有误")
+    _, uscc, name, *_ = sharing.enterprise_facts(session, ids=[enterprise_id])[0]
+    payload = {"enterprise_id": enterprise_id, "visited_on": visited_on.isoformat(), "department_name": dept,
+               "description": text}
+    digest = hashlib.sha256(json.dumps(payload, sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:32]
+    key = f"sup-unapproved:{enterprise_id}:{(idempotency_key or '').strip()[:40] or digest}"
+    # demands checks the phone (field filer_phone, as the form names it) and takes the retry by the key
+    before = utcnow()
+    demand = demands.file_demand(
+        session, actor=actor, channel="web", kind="complaint", confidential=True, topic="涉企检查",
+        subject=f"反映{dept}未经核准入企检查", filer_name=actor.display_name, filer_phone=phone,
+        content=f"{visited_on.year}年{visited_on.month}月{visited_on.day}日，{dept}到{name}实施检查，"
+                f"未见营商环境部门核准。企业反映：{text}",
+        enterprise_name=name, enterprise_uscc=uscc, idempotency_key=key)
+    if demand.received_at >= before:  # filed now, not the retry of an earlier report
+        audit.record(session, actor=actor, action="sup_inspection.report_unapproved", entity_type="enterprise",
+                     entity_id=enterprise_id, after={**payload, "demand": demand.code})
+    return demand

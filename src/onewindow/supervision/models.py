@@ -177,6 +177,9 @@ class Inspection(Base):
     approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     decision: Mapped[str | None] = mapped_column(Text)
     visited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # 一公开: the visit's results are published within the set working days (supervision.publication)
+    results_published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    publish_state: Mapped[str] = mapped_column(String(8), default="normal")  # the sweep's 正常/预警/超期
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     __mapper_args__ = {"version_id_col": version}

@@ -60,6 +60,10 @@ def _office():
 
 @router.get("/supervision/credit")
 def my_credit(request: Request, session: DbSession, principal: PageUser):
+    return _credit_page(request, session, principal)
+
+
+def _credit_page(request: Request, session, principal, kept: Kept = EMPTY):
     rows = []
     for eid in sharing.enterprise_ids_for(session, actor=principal):
         rows.append((sharing.enterprise_names(session, ids=[eid]).get(eid, ""), eid,
@@ -67,7 +71,29 @@ def my_credit(request: Request, session: DbSession, principal: PageUser):
     visits = gate.list_inspections(session, actor=principal) if rows else []
     return render(request, "supervision/credit.html",
                   {"rows": rows, "labels": LABELS, "visits": visits,
-                   "repairs": credit.repairs(session, actor=principal)}, principal=principal)
+                   "repairs": credit.repairs(session, actor=principal), "kept": kept,
+                   "firms": [(str(eid), name) for name, eid, *_ in rows]},
+                  principal=principal, status_code=422 if kept else 200)
+
+
+@router.post("/supervision/credit/unapproved", dependencies=[CsrfChecked])
+async def report_unapproved(request: Request, session: DbSession, principal: PageUser):
+    """举报未经审批的入企检查: filed as a 12345 投诉; the enterprise is shown its tracking code."""
+    data = await form_dict(request)
+
+    def run():
+        eid = (data.get("enterprise_id") or "").strip()
+        demand = gate.report_unapproved_visit(
+            session, actor=principal, enterprise_id=int(eid) if eid.isdigit() else 0,
+            visited_on=_day(data.get("visited_on"), field="visited_on", label="检查日期"),
+            department_name=data.get("department_name", ""), description=data.get("description", ""),
+            phone=data.get("filer_phone", ""), idempotency_key=data.get("idempotency_key") or None)
+        session.commit()
+        flash_done(request, f"已作为12345投诉受理（保密），诉求编号 {demand.code}，可凭编号和联系电话查询办理进度")
+        return RedirectResponse("/supervision/credit", status_code=303)
+
+    return await attempt(request, session, run, back="/supervision/credit",
+                         page=lambda kept: _credit_page(request, session, principal, kept))
 
 
 @router.post("/supervision/credit/repair", dependencies=[CsrfChecked])

@@ -25,6 +25,7 @@ from onewindow.supervision.states import GRADES, PLAN
 
 PLANNERS = frozenset({Role.inspector, Role.admin})
 ACTIVE = "存续"
+POOL_BATCH = 20_000  # enterprises per registry read when building a pool (bench/supervision_bench.py)
 
 
 def _own(actor: Principal, department_id: int) -> None:
@@ -140,12 +141,17 @@ def visit_days(session: Session, *, start: date, end: date) -> list[str]:
 def build_pool(session: Session, plan: Plan) -> dict:
     """The pool document the announcement publishes (see supervision.draw)."""
     f = plan.pool_filter or {}
-    facts = [r for r in sharing.enterprise_facts(session) if r[5] == ACTIVE
-             and r[3].startswith(f.get("region_prefix", "")) and r[4].startswith(f.get("industry_prefix", ""))]
-    grades = credit.grades_for(session, enterprise_ids=[r[0] for r in facts])
     inspected = set(gate.inspected_between(session, department_id=plan.department_id, start=plan.period_start,
                                            end=plan.period_end))
-    uscc = {r[0]: r[1] for r in facts}
+    entities, excluded = [], []
+    # a province's registry in keyset batches, each with one range read of its grades (ungraded count as B,
+    # as credit.grades_for says): never the whole registry in memory at once, never a 2,000,000-long IN list
+    for batch in sharing.enterprise_batches(session, status=ACTIVE, region_prefix=f.get("region_prefix", ""),
+                                            industry_prefix=f.get("industry_prefix", ""), size=POOL_BATCH):
+        grades = credit.grades_between(session, first_id=batch[0][0], last_id=batch[-1][0])
+        for eid, code in batch:
+            (excluded.append([code, "本期已检查"]) if eid in inspected
+             else entities.append([code, grades.get(eid, "B")]))
     quals = {m.qualification for m in matters_of(session, department_id=plan.department_id)
              if m.code in plan.matter_codes}
     pool_inspectors = [i for i in inspectors_of(session, department_id=plan.department_id)
@@ -165,8 +171,8 @@ def build_pool(session: Session, plan: Plan) -> dict:
                  "period": [plan.period_start.isoformat(), plan.period_end.isoformat()], "matters": plan.matter_codes},
         "ratios_ppm": plan.ratios, "team_size": plan.team_size,
         "visit_days": visit_days(session, start=plan.period_start, end=plan.period_end),
-        "entities": sorted([uscc[i], grades[i]] for i in uscc if i not in inspected),
-        "excluded": sorted([uscc[i], "本期已检查"] for i in uscc if i in inspected),
+        "entities": sorted(entities),
+        "excluded": sorted(excluded),
         "inspectors": [[i.badge, sorted(tied_uscc[t] for t in i.tied_enterprise_ids if t in tied_uscc)]
                        for i in pool_inspectors],
         "previous_pairs": pairs,
@@ -197,7 +203,7 @@ def run_draw(session: Session, *, actor: Principal, plan_id: int, version: int |
     _own(actor, plan.department_id)
     pool = json.loads(plan.pool_json)
     result = D.draw(pool, plan.seed)
-    ids = {r[1]: r[0] for r in sharing.enterprise_facts(session)} if result else {}
+    ids = sharing.enterprise_ids_by_uscc(session, usccs=[r["uscc"] for r in result]) if result else {}
     by_badge = {i.badge: i.id for i in inspectors_of(session, department_id=plan.department_id)}
     rows = [Pick(plan_id=plan.id, rank=r["rank"], enterprise_id=ids[r["uscc"]], grade=r["grade"],
                  inspector_ids=[by_badge[b] for b in r["inspectors"]],

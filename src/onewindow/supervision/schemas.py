@@ -70,6 +70,22 @@ class InspectionIn(BaseModel):
     exception_reason: str | None = Field(None, max_length=2000)
 
 
+class UnapprovedVisitIn(BaseModel):
+    """举报未经审批的入企检查: filed as a confidential 12345 投诉."""
+
+    enterprise_id: int = Field(..., ge=1, le=MAX_ID)
+    visited_on: date
+    department_name: str = Field(..., max_length=100)
+    description: str = Field(..., max_length=2000)
+    phone: str = Field(..., max_length=20, description="联系电话")
+    idempotency_key: str | None = Field(None, max_length=40)
+
+
+class UnapprovedVisitOut(BaseModel):
+    code: str = Field(..., description="诉求编号（凭编号和联系电话查询办理进度）")
+    status_label: str
+
+
 class DecisionIn(BaseModel):
     approve: bool
     decision: str = Field("", max_length=2000)

@@ -1,0 +1,27 @@
+"""inspection results publication (一公开): sup_inspections.results_published_at, publish_state
+
+Revision ID: supb_1
+Revises: 0014
+Create Date: 2026-12-07 13:30:00
+"""
+import sqlalchemy as sa
+from alembic import op
+
+from onewindow.db import UTCDateTime
+
+revision = 'supb_1'
+down_revision = '0014'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table('sup_inspections', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('results_published_at', UTCDateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column('publish_state', sa.String(length=8), nullable=False, server_default='normal'))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table('sup_inspections', schema=None) as batch_op:
+        batch_op.drop_column('publish_state')
+        batch_op.drop_column('results_published_at')
