@@ -41,8 +41,14 @@ def _audit():
                 "qualifications": "执法资格", "code": "清单编码"},
         values={"grade": S.GRADE_LABELS, "severity": S.SEVERITIES, "source": S.SOURCES, "result": S.RESULTS,
                 "exception": S.EXCEPTIONS})
+    # the officers' forms (tolerance drafts edited item by item, fee refunds, the inspector roster)
+    forms = AuditVocabulary(
+        actions={"tolerance_list.edit": "修改免罚清单草稿", "fee_problem.refund": "登记涉企收费退费"},
+        fields={"refunded_fen": "已退金额（分）", "note": "说明", "change": "修改方式", "no": "序号", "title": "名称",
+                "kind": "清单类型", "file": "凭证文件", "tied_enterprise_ids": "回避企业", "active": "在岗"},
+        values={"kind": S.TOLERANCE_KINDS})
     return AuditVocabulary.merge([S.REPAIR.vocabulary(), S.PLAN.vocabulary(), S.INSPECTION.vocabulary(),
-                                  S.TOLERANCE.vocabulary(), S.FEE.vocabulary(), own])
+                                  S.TOLERANCE.vocabulary(), S.FEE.vocabulary(), own, forms])
 
 
 DOMAIN = Domain(
