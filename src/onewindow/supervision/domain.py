@@ -52,7 +52,8 @@ def _audit():
 
 
 DOMAIN = Domain(
-    package="supervision", label="监管", models="models", api=("api",), pages=("pages",),
+    package="supervision", label="监管", models="models", api=("api",),
+    pages=("pages", "tolerance_pages", "fee_pages", "gate_pages", "roster_pages"),
     jobs=(PeriodicJob("supervision.regrade", timedelta(hours=24), _regrade, "每日重新评定企业信用等级"),),
     audit=_audit,
 )

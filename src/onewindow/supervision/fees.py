@@ -18,6 +18,7 @@ from onewindow.supervision.models import FeeProblem
 from onewindow.supervision.states import FEE, LEADS
 
 OFFICE = frozenset({Role.supervisor, Role.admin, Role.inspector})
+CLOSERS = frozenset({Role.supervisor, Role.admin})  # 销号 is the office's
 
 
 def open_problem(session: Session, *, actor: Principal, lead_kind: str, lead_ref: str, department_id: int,
@@ -27,8 +28,10 @@ def open_problem(session: Session, *, actor: Principal, lead_kind: str, lead_ref
     actor.require(*OFFICE)
     if lead_kind not in LEADS:
         raise ValidationFailed.one("线索来源须为诉求、检查或12345热线", field="lead_kind", label="线索来源")
+    if not str(lead_ref or "").strip():
+        raise ValidationFailed.one("请填写线索编号（诉求号、检查编号或热线工单号）", field="lead_ref", label="线索编号")
     existing = session.scalar(select(FeeProblem).where(FeeProblem.lead_kind == lead_kind,
-                                                       FeeProblem.lead_ref == str(lead_ref)))
+                                                       FeeProblem.lead_ref == str(lead_ref).strip()[:64]))
     if existing is not None:
         return existing
     if catalog.department_by_id(session, department_id=department_id) is None:
@@ -37,7 +40,7 @@ def open_problem(session: Session, *, actor: Principal, lead_kind: str, lead_ref
         raise ValidationFailed.one("请描述收费问题", field="description", label="问题描述")
     if not isinstance(refund_fen, int) or refund_fen < 0:
         raise ValidationFailed.one("应退金额须为不小于0的金额", field="refund_fen", label="应退金额")
-    p = FeeProblem(lead_kind=lead_kind, lead_ref=str(lead_ref)[:64], department_id=department_id,
+    p = FeeProblem(lead_kind=lead_kind, lead_ref=str(lead_ref).strip()[:64], department_id=department_id,
                    enterprise_id=enterprise_id, description=description.strip()[:2000], refund_fen=refund_fen,
                    refunded_fen=0, found_on=found_on or today(), status="open")
     session.add(p)
@@ -84,7 +87,7 @@ def record_refund(session: Session, *, actor: Principal, problem_id: int, amount
 def close(session: Session, *, actor: Principal, problem_id: int, evidence: str, refunded_fen: int,
           version: int | None = None, file: tuple[str, bytes] | None = None) -> FeeProblem:
     """销号 with the evidence (text, and the voucher uploaded when there is one) and the total refunded."""
-    actor.require(Role.supervisor, Role.admin)
+    actor.require(*CLOSERS)
     p = get(session, problem_id=problem_id)
     if not (evidence or "").strip():
         raise ValidationFailed.one("销号须附整改证据（退费凭证等）", field="evidence", label="销号证据")
