@@ -105,7 +105,7 @@ def test_plan_announce_draw_publish_then_visit_approved_and_rectified(session, s
     # the inspector cannot record before the office's approval (the gate)
     r = _post(client, f"/supervision/inspections/{visit.id}/results", "/supervision/inspections",
               **{"result_SC-01": "rectify"})
-    assert r.status_code == 303 and "未经营商环境局核准" in _form(client, "/supervision/inspections")
+    assert r.status_code == 409 and "未经营商环境局核准" in r.text  # shown at once, the form kept
 
     sign_in(client, "sup1")
     assert "不予核准" in _form(client, "/supervision/inspections")

@@ -25,6 +25,30 @@ def money_text(fen: int | None, *, exact: bool = True, none: str = "—") -> str
     return f"{sign}{yuan:,}元" if cents == 0 else f"{sign}{yuan:,}.{cents:02d}元"
 
 
+MAX_TYPED_FEN = 10**15  # 10万亿元: past any real amount, well inside a BIGINT
+_YUAN = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?")
+
+
+def parse_yuan(text: str | None, *, label: str = "金额") -> int:
+    """An amount a person typed in 元 ("1,234.5", "80元") as exact fen; a bare number here is 元 because the
+    form says so. Raises ValueError with a Chinese message naming `label` for anything else (negative,
+    more than two decimals, letters, empty)."""
+    raw = (text or "").strip().replace("，", ",").replace("．", ".")
+    body = raw[:-1].strip() if raw.endswith("元") else raw
+    if not raw:
+        raise ValueError(f"请填写{label}（元）")
+    if body.startswith(("-", "－")):
+        raise ValueError(f"{label}不能为负数：「{raw}」")
+    if not _YUAN.fullmatch(body):
+        raise ValueError(f"{label}须为以元为单位的数字，如 1500 或 1,500.50，而不是「{raw}」")
+    amount = Decimal(body.replace(",", "")) * 100
+    if amount != amount.to_integral_value():
+        raise ValueError(f"{label}最多精确到分（小数点后两位）：「{raw}」")
+    if amount > MAX_TYPED_FEN:
+        raise ValueError(f"{label}过大：「{raw}」")
+    return int(amount)
+
+
 def wan_number(fen: int | None) -> float | None:
     """A chart value in 万元, two decimals (the axis says 万元)."""
     return None if fen is None else float((Decimal(fen) / WAN).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))

@@ -45,8 +45,14 @@ def _audit():
                 "publish_state": "公示时限状态"},
         values={"grade": S.GRADE_LABELS, "severity": S.SEVERITIES, "source": S.SOURCES, "result": S.RESULTS,
                 "exception": S.EXCEPTIONS, "publish_state": SLA_LABELS})
+    # the officers' forms (tolerance drafts edited item by item, fee refunds, the inspector roster)
+    forms = AuditVocabulary(
+        actions={"tolerance_list.edit": "修改免罚清单草稿", "fee_problem.refund": "登记涉企收费退费"},
+        fields={"refunded_fen": "已退金额（分）", "note": "说明", "change": "修改方式", "no": "序号", "title": "名称",
+                "kind": "清单类型", "file": "凭证文件", "tied_enterprise_ids": "回避企业", "active": "在岗"},
+        values={"kind": S.TOLERANCE_KINDS})
     return AuditVocabulary.merge([S.REPAIR.vocabulary(), S.PLAN.vocabulary(), S.INSPECTION.vocabulary(),
-                                  S.TOLERANCE.vocabulary(), S.FEE.vocabulary(), own])
+                                  S.TOLERANCE.vocabulary(), S.FEE.vocabulary(), own, forms])
 
 
 def _deadlines():
@@ -68,7 +74,8 @@ def _subject_facts(session: Session, *, subject_kind: str, subject_key: str):
 
 
 DOMAIN = Domain(
-    package="supervision", label="监管", models="models", api=("api",), pages=("pages", "publication_pages"),
+    package="supervision", label="监管", models="models", api=("api",),
+    pages=("pages", "publication_pages", "tolerance_pages", "fee_pages", "gate_pages", "roster_pages"),
     jobs=(PeriodicJob("supervision.regrade", timedelta(hours=24), _regrade, "每日重新评定企业信用等级"),),
     audit=_audit,
     deadlines=_deadlines,

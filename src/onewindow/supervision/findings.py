@@ -47,8 +47,16 @@ def record_results(session: Session, *, actor: Principal, inspection_id: int, re
                     note=str(r.get("note", "") or "").strip()[:2000])
         listed = None
         if result == "tolerated":
-            row, item = tolerance.cited_item(session, list_id=int(r.get("tolerance_list_id") or 0),
-                                             item_no=str(r.get("tolerance_item", "")))
+            if not r.get("tolerance_list_id"):
+                raise ValidationFailed.one(f"第{n}条结果为不予处罚，须选择所依据的免罚清单",
+                                           field=f"results.{n}.tolerance_list_id", label="免罚清单")
+            try:
+                row, item = tolerance.cited_item(session, list_id=int(r["tolerance_list_id"]),
+                                                 item_no=str(r.get("tolerance_item", "")))
+            except ValidationFailed as exc:  # located on this result, so the form shows it beside its control
+                raise ValidationFailed(exc.message, details=[
+                    type(d)(message=d.message, field=f"results.{n}.{d.field}", label=d.label)
+                    for d in exc.details]) from None
             f.tolerance_list_id, f.tolerance_item = row.id, item["no"]
             listed = f"{row.title}（第{row.version_no}版）第{item['no']}项：{item['conduct']}"
             f.note = f.note or f"依据{listed}，不予处罚"

@@ -13,6 +13,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -242,6 +243,8 @@ class FeeProblem(Base):
     found_on: Mapped[date] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(12))  # states.FeeStatus
     evidence: Mapped[str | None] = mapped_column(Text)
+    evidence_filename: Mapped[str | None] = mapped_column(String(200))  # the 销号 voucher uploaded
+    evidence_content: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     version: Mapped[int] = mapped_column(Integer, default=1)
 

@@ -17,7 +17,7 @@ from onewindow.common.roles import Role
 from onewindow.common.schemas import MAX_ID
 from onewindow.common.web import attempt, flash_done, form_dict, render
 from onewindow.sharing import service as sharing
-from onewindow.supervision import credit, fees, findings, gate, plans, tolerance
+from onewindow.supervision import credit, findings, gate, plans, tolerance
 from onewindow.supervision import draw as D
 from onewindow.supervision import states as S
 
@@ -109,9 +109,7 @@ async def repair(request: Request, session: DbSession, principal: PageUser):
     return await attempt(request, session, run, back="/supervision/credit", done="已提交信用修复申请")
 
 
-@router.get("/supervision/inspections")
-def inspections(request: Request, session: DbSession, principal: PageUser,
-                status: str | None = Query(None, max_length=12)):
+def _inspections_page(request: Request, session, principal, status: str | None = None, kept: Kept = EMPTY):
     rows = gate.list_inspections(session, actor=principal, status=status or None)
     names = sharing.enterprise_names(session, ids=[r.enterprise_id for r in rows])
     return render(request, "supervision/inspections.html",
@@ -119,8 +117,15 @@ def inspections(request: Request, session: DbSession, principal: PageUser,
                    "quiet": gate.quiet_days(session), "recorder": principal.role in (Role.inspector, Role.admin),
                    "matters": {m.code: m for m in plans.matters_of(session)},
                    "lists": [t for t in tolerance.lists(session, published_only=True) if t.status == "published"],
-                   "found": _by_visit(findings.findings_of(session, inspection_ids=[r.id for r in rows]))},
-                  principal=principal)
+                   "found": _by_visit(findings.findings_of(session, inspection_ids=[r.id for r in rows])),
+                   "kept": kept, "requester": principal.role in gate.REQUESTERS},
+                  principal=principal, status_code=kept.status_code if kept else 200)
+
+
+@router.get("/supervision/inspections")
+def inspections(request: Request, session: DbSession, principal: PageUser,
+                status: str | None = Query(None, max_length=12)):
+    return _inspections_page(request, session, principal, status)
 
 
 def _by_visit(rows) -> dict:
@@ -146,18 +151,11 @@ async def decision(request: Request, inspection_id: int, session: DbSession, pri
 @router.get("/supervision/tolerance")
 def tolerance_lists(request: Request, session: DbSession, code: str | None = Query(None, max_length=32),
                     a: int | None = Query(None, ge=1, le=10000), b: int | None = Query(None, ge=1, le=10000)):
-    diff = tolerance.diff_versions(session, code=code, from_version=a, to_version=b) if code and a and b else None
-    return render(request, "supervision/tolerance.html",
-                  {"lists": tolerance.lists(session, published_only=True), "diff": diff, "labels": LABELS})
-
-
-@router.get("/supervision/fees")
-def fee_list(request: Request, session: DbSession, principal: PageUser):
-    principal.require(*fees.OFFICE)
-    rows = fees.problems(session)
-    return render(request, "supervision/fees.html",
-                  {"rows": rows, "labels": LABELS,
-                   "departments": {d.id: d.name for d in catalog.list_departments(session)}}, principal=principal)
+    shown = tolerance.lists(session, published_only=True)
+    public = {(t.code, t.version_no) for t in shown}  # a draft is compared on the officers' page only
+    diff = (tolerance.diff_versions(session, code=code, from_version=a, to_version=b)
+            if code and a and b and {(code, a), (code, b)} <= public else None)
+    return render(request, "supervision/tolerance.html", {"lists": shown, "diff": diff, "labels": LABELS})
 
 
 # ---------------------------------------------------------------- 双随机 plans (the department's officer)
@@ -295,19 +293,26 @@ async def visit_results(request: Request, inspection_id: int = _an_id(), *, sess
     """One result per matter of the approved visit: the form posts result_<code>, note_<code>, and for
     不予处罚 the cited list (list_<code>) and item (item_<code>); 立案查处 may be marked serious."""
     data = await form_dict(request)
+    insp = gate.get(session, inspection_id=inspection_id)
+    codes = list(insp.matter_codes)
+    # the service numbers results from 1 in the visit's matter order; each error goes beside its control
+    names = {}
+    for n, c in enumerate(codes, start=1):
+        names |= {f"results.{n}.result": f"result_{c}", f"results.{n}.matter_code": f"result_{c}",
+                  f"results.{n}.tolerance_list_id": f"list_{c}", f"results.{n}.tolerance_item": f"item_{c}"}
 
     def run():
-        insp = gate.get(session, inspection_id=inspection_id)
         results = [{"matter_code": c, "result": data.get(f"result_{c}", ""), "note": data.get(f"note_{c}", ""),
                     "serious": data.get(f"serious_{c}") == "1",
                     "tolerance_list_id": _small_int(data.get(f"list_{c}", "")),
-                    "tolerance_item": data.get(f"item_{c}", "")} for c in insp.matter_codes]
+                    "tolerance_item": data.get(f"item_{c}", "")} for c in codes]
         findings.record_results(session, actor=principal, inspection_id=inspection_id, results=results,
                                 version=_version(data))
         session.commit()
         return RedirectResponse("/supervision/inspections", status_code=303)
 
-    return await attempt(request, session, run, back="/supervision/inspections", done="已登记检查结果")
+    return await attempt(request, session, run, back="/supervision/inspections", done="已登记检查结果", names=names,
+                         page=lambda kept: _inspections_page(request, session, principal, kept=kept))
 
 
 def _small_int(text: str) -> int:

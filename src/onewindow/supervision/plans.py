@@ -38,9 +38,12 @@ def save_matter(session: Session, *, actor: Principal, department_id: int, code:
                 qualification: str, basis: str = "") -> CheckMatter:
     _own(actor, department_id)
     code, name, qual = (code or "").strip(), (name or "").strip(), (qualification or "").strip()
-    if not code or not name or not qual:
-        raise ValidationFailed.one("抽查事项须有编码、名称和所需执法资格", field="code", label="抽查事项")
+    for value, key, label in ((code, "code", "事项编码"), (name, "name", "事项名称"), (qual, "qualification", "所需执法资格")):
+        if not value:
+            raise ValidationFailed.one(f"抽查事项须有{label}", field=key, label=label)
     m = session.scalar(select(CheckMatter).where(CheckMatter.code == code)) or CheckMatter(code=code[:32])
+    if m.department_id is not None and m.department_id != department_id:
+        raise ValidationFailed.one(f"事项编码{code}已是其他部门的抽查事项", field="code", label="事项编码")
     m.department_id, m.name, m.qualification, m.basis = department_id, name[:200], qual[:64], (basis or "").strip()
     session.add(m)
     session.flush()
@@ -50,19 +53,28 @@ def save_matter(session: Session, *, actor: Principal, department_id: int, code:
 
 
 def save_inspector(session: Session, *, actor: Principal, department_id: int, badge: str, name: str,
-                   qualifications: list[str], tied_enterprise_ids: list[int] = (), user_id: int | None = None
-                   ) -> Inspector:
+                   qualifications: list[str], tied_enterprise_ids: list[int] = (), user_id: int | None = None,
+                   active: bool = True) -> Inspector:
+    """Add or update (by 执法证号) an inspector with the qualifications the matters need and the enterprises
+    they are tied to (亲属、曾任职…), which the draw never gives them."""
     _own(actor, department_id)
     badge, name = (badge or "").strip(), (name or "").strip()
-    if not badge or not name:
-        raise ValidationFailed.one("执法人员须有姓名和执法证号", field="badge", label="执法证号")
+    if not badge:
+        raise ValidationFailed.one("请填写执法证号", field="badge", label="执法证号")
+    if not name:
+        raise ValidationFailed.one("请填写执法人员姓名", field="name", label="姓名")
     i = session.scalar(select(Inspector).where(Inspector.badge == badge)) or Inspector(badge=badge[:32])
-    i.department_id, i.name, i.user_id = department_id, name[:64], user_id
+    if i.department_id is not None and i.department_id != department_id:
+        raise ValidationFailed.one(f"执法证号{badge}已登记在其他部门", field="badge", label="执法证号")
+    i.department_id, i.name, i.active = department_id, name[:64], active
+    if user_id is not None:  # the page's edits leave the linked account alone
+        i.user_id = user_id
     i.qualifications, i.tied_enterprise_ids = sorted(set(qualifications)), sorted(set(tied_enterprise_ids))
     session.add(i)
     session.flush()
     audit.record(session, actor=actor, action="sup_inspector.save", entity_type="sup_inspector", entity_id=i.badge,
-                 after={"department_id": department_id, "qualifications": i.qualifications})
+                 after={"department_id": department_id, "qualifications": i.qualifications,
+                        "tied_enterprise_ids": i.tied_enterprise_ids, "active": active})
     return i
 
 
