@@ -84,7 +84,7 @@ INSERT INTO demands (id, code, idempotency_key, channel, kind, urgency, topic, r
   due_at, due_on, due_note, sla_state, overdue_ever, lead_department_id, dispatched_at, signed_at, replied_at,
   reply, article_id, direct, reopened, satisfaction, resolved, closed_at, closed_how, merged_into_id, version)
 SELECT id,
-  '12345-' || to_char(received AT TIME ZONE 'Asia/Shanghai', 'YYYYMMDD') || '-' || lpad(id::text, 6, '0'),
+  '12345-' || to_char(received AT TIME ZONE 'Asia/Shanghai', 'YYYYMMDD') || '-' || CASE WHEN id < 100000 THEN lpad(id::text, 6, '0') ELSE id::text END,  -- {id:06d}
   NULL, channel, kind, urgency, topic, region,
   CASE kind WHEN 'consult' THEN '咨询' || what WHEN 'help' THEN what || '求助'
        WHEN 'complaint' THEN '投诉' || what || '办理拖延'
@@ -151,14 +151,14 @@ JOIN bench_regions g ON g.region = d.region
 CROSS JOIN LATERAL (VALUES
   ('lead', d.lead_department_id,
    CASE d.status WHEN 'dispatched' THEN 'pending' WHEN 'handling' THEN 'signed' WHEN 'returned' THEN 'returned'
-        WHEN 'replied' THEN 'signed' ELSE CASE WHEN d.closed_how = 'merged' THEN 'merged' ELSE 'done' END END,
+        WHEN 'replied' THEN 'done' ELSE CASE WHEN d.closed_how = 'merged' THEN 'merged' ELSE 'done' END END,
    d.closed_how IS DISTINCT FROM 'merged', d.signed_at, interval '0',
    CASE WHEN d.status = 'returned' THEN '不属于本单位职责，建议转市场监管部门' ELSE '' END),
   ('assist', CASE WHEN g.county_id IS NOT NULL AND d.topic IN ('城管', '供水供电', '交通') THEN g.county_id
-                  WHEN (d.id * 2654435761) % 100 < 30 THEN bt.assist_id END,
+                  WHEN (d.id::bigint * 2654435761) % 100 < 30 THEN bt.assist_id END,
    CASE WHEN d.status = 'dispatched' THEN 'pending' ELSE 'signed' END,
    d.closed_how IS DISTINCT FROM 'merged', d.signed_at, interval '0', ''),
-  ('lead', CASE WHEN (d.id * 40503) % 100 < 3 THEN CASE WHEN d.lead_department_id = :zjj THEN bt.lead_id ELSE :zjj END END,
+  ('lead', CASE WHEN (d.id::bigint * 40503) % 100 < 3 THEN CASE WHEN d.lead_department_id = :zjj THEN bt.lead_id ELSE :zjj END END,
    'replaced', false, NULL::timestamptz, interval '3 hours', '')
 ) AS x(role, dept, status, active, signed, earlier, reason)
 WHERE d.id BETWEEN :lo AND :hi AND d.lead_department_id IS NOT NULL AND x.dept IS NOT NULL
@@ -228,14 +228,18 @@ def generate(engine, count: int, seed: float = 0.42) -> dict:
             done += n
             print(f"  demands {done:,} ({time.perf_counter() - t:.0f} s)", file=sys.stderr, flush=True)
         timings["demands_s"] = time.perf_counter() - t
+    with engine.begin() as conn:  # its own transaction: a failure here keeps the demands
+        conn.execute(text("SET LOCAL session_replication_role = replica"))
+        conn.execute(text("SET LOCAL jit = off"))
         t = time.perf_counter()
         last = conn.scalar(text("SELECT max(id) FROM demands"))
         for lo in range(first, last + 1, CHUNK):
             conn.execute(text(ASSIGNMENTS_SQL), {"lo": lo, "hi": lo + CHUNK - 1, "zjj": vocab["zjj"],
                                                  "agent": vocab["agent"]})
         timings["assignments_s"] = time.perf_counter() - t
+    with engine.begin() as conn:
         t = time.perf_counter()
-        for name, ddl in indexes:
+        for _, ddl in indexes:
             conn.execute(text(ddl))
         timings["indexes_s"] = time.perf_counter() - t
     t = time.perf_counter()
