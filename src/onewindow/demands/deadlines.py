@@ -26,7 +26,7 @@ from onewindow.demands.states import STAGES
 DEFAULTS = {"urgent": (60, clock.WORKING_HOURS, 120, 1), "general": (120, clock.WORKING_DAYS, 7, 2),
             "complex": (120, clock.WORKING_DAYS, 15, 2)}  # the migration seeds the same rows
 # 签收 in working minutes: the seeds give no figure, so urgent demands half a working hour (well inside
-# the 2-hour reply), the others 2 working hours (a unit signs the same half-day). Migration dhand_1 too.
+# the 2-hour reply), the others 2 working hours (a unit signs the same half-day). Migration 0015 too.
 SIGN_DEFAULTS = {"urgent": 30, "general": 120, "complex": 120}
 
 

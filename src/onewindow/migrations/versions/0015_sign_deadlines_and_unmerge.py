@@ -1,7 +1,7 @@
 """demands: 签收 deadlines (demand_limits.sign_minutes, the assignments' sign clock) and demand_merges
 (what a merged demand was before 并单, so a wrong merge can be undone)
 
-Revision ID: dhand_1
+Revision ID: 0015
 Revises: 0014
 Create Date: 2026-12-07 13:30:00
 """
@@ -10,7 +10,7 @@ from alembic import op
 
 import onewindow.db
 
-revision = 'dhand_1'
+revision = '0015'
 down_revision = '0014'
 branch_labels = None
 depends_on = None

@@ -1,14 +1,14 @@
 """涉企收费 销号 evidence file: sup_fee_problems.evidence_filename, evidence_content
 
-Revision ID: supa_1
-Revises: 0014
+Revision ID: 0017
+Revises: 0016
 Create Date: 2026-12-07 13:30:00
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = 'supa_1'
-down_revision = '0014'
+revision = '0017'
+down_revision = '0016'
 branch_labels = None
 depends_on = None
 

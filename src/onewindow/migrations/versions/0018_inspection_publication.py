@@ -1,7 +1,7 @@
 """inspection results publication (一公开): sup_inspections.results_published_at, publish_state
 
-Revision ID: supb_1
-Revises: 0014
+Revision ID: 0018
+Revises: 0017
 Create Date: 2026-12-07 13:30:00
 """
 import sqlalchemy as sa
@@ -9,8 +9,8 @@ from alembic import op
 
 from onewindow.db import UTCDateTime
 
-revision = 'supb_1'
-down_revision = '0014'
+revision = '0018'
+down_revision = '0017'
 branch_labels = None
 depends_on = None
 

@@ -1,8 +1,8 @@
 """one rate-limit table for every limit (rate_limit_hits, replacing demand_hits); window counters with a
 standing rating QR (rating_counters); the staff member, counter and scanning device of a rated matter
 
-Revision ID: rat_1
-Revises: 0014
+Revision ID: 0016
+Revises: 0015
 Create Date: 2026-12-07 13:30:00
 """
 import sqlalchemy as sa
@@ -10,8 +10,8 @@ from alembic import op
 
 import onewindow.db
 
-revision = 'rat_1'
-down_revision = '0014'
+revision = '0016'
+down_revision = '0015'
 branch_labels = None
 depends_on = None
 
