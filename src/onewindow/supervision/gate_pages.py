@@ -36,7 +36,7 @@ def quiet_days(request: Request, session: DbSession, principal: PageUser):
 
 def _day_of_month(text: str | None, *, field: str, label: str) -> int:
     text = (text or "").strip()
-    if not text.isdigit() or len(text) > 2:
+    if not text.isdigit() or not 1 <= int(text[:3]) <= 31:
         raise ValidationFailed.one(f"{label}须为1–31的整数", field=field, label=label)
     return int(text)
 
