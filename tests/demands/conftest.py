@@ -29,7 +29,7 @@ def principal(user) -> Principal:
 def at(monkeypatch):
     """Set the moment demands' clocks start from (the calendar itself is the real one)."""
     def set_to(moment: datetime):
-        for mod in ("service", "handling", "deadlines"):
+        for mod in ("service", "handling", "deadlines", "duplicates"):
             monkeypatch.setattr(f"onewindow.demands.{mod}.utcnow", lambda m=moment: m)
         return moment
     return set_to

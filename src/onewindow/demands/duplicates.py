@@ -11,19 +11,21 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import Integer, and_, case, cast, func, literal, or_, select
 from sqlalchemy.orm import Session
 
 from onewindow.calendar import clock
-from onewindow.common import events, search
-from onewindow.common.errors import ValidationFailed
+from onewindow.calendar.service import load_calendar
+from onewindow.common import events, outbox, search
+from onewindow.common.errors import Conflict, ValidationFailed
 from onewindow.common.roles import Role
 from onewindow.common.security import Principal
+from onewindow.common.time import local_date
 from onewindow.db import utcnow
-from onewindow.demands import handling, service
-from onewindow.demands.models import Demand
+from onewindow.demands import deadlines, handling, service
+from onewindow.demands.models import Assignment, Demand, Merge
 from onewindow.demands.states import DEMAND
 
 HOTSPOT_READERS = frozenset({Role.supervisor, Role.agent, Role.admin})
@@ -141,6 +143,9 @@ def merge(session: Session, *, actor: Principal, code: str, into_code: str, vers
                                    label="主诉求编号")
     if main.status == "closed" and not main.reply:
         raise ValidationFailed.one(f"主诉求{main.code}已办结且无答复，不能并入", field="into_code", label="主诉求编号")
+    DEMAND.check(demand, "merge", version=version)
+    record = Merge(demand_id=demand.id, into_id=main.id, merged_at=utcnow(), merged_by_id=actor.user_id,
+                   before=_state_of(session, demand))
     DEMAND.move(session, demand, "merge", actor=actor, version=version,
                 values={"merged_into_id": main.id, "closed_how": "merged", "due_stage": None, "due_at": None,
                         "due_on": None, "sla_state": clock.NORMAL},
@@ -153,11 +158,114 @@ def merge(session: Session, *, actor: Principal, code: str, into_code: str, vers
             a.active, a.status = False, "merged"
     for child in session.scalars(select(Demand).where(Demand.merged_into_id == demand.id)):
         child.merged_into_id = main.id
+    session.add(record)
     handling.note(session, demand, actor, "merge", f"并入主诉求 {main.code}，主诉求的答复将一并告知诉求人")
     handling.note(session, main, actor, "merge", f"诉求 {demand.code} 并入本诉求，本诉求的答复将一并告知其诉求人")
     if main.reply:
         handling.answer_merged(session, main, only=demand)
     return demand
+
+
+def _state_of(session: Session, demand: Demand) -> dict:
+    """What 撤销并单 puts back: the state, the running clock, the reply, the active assignments and the
+    demands already merged into this one (they follow it to the main demand, and back)."""
+    def iso(v):
+        return v.isoformat() if v is not None else None
+
+    return {"status": demand.status, "due_stage": demand.due_stage, "due_unit": demand.due_unit,
+            "due_amount": demand.due_amount, "due_at": iso(demand.due_at), "due_on": iso(demand.due_on),
+            "due_note": demand.due_note, "sla_state": demand.sla_state, "reply": demand.reply,
+            "replied_at": iso(demand.replied_at), "reopened": demand.reopened,
+            "assignments": [[a.id, a.status] for a in demand.assignments if a.active],
+            "followers": list(session.scalars(select(Demand.id).where(Demand.merged_into_id == demand.id)))}
+
+
+UNDOERS = frozenset({Role.agent, Role.supervisor, Role.admin})
+
+
+def unmerge(session: Session, *, actor: Principal, code: str, version: int, reason: str) -> Demand:
+    """撤销并单 (拆单) of a wrong merge: the demand goes back to the state it had before, its own units'
+    inbox and its clocks, and the main demand no longer answers it. The clock is taken to have stood
+    still while it was merged (no unit had it): the working time left at the merge is left again from
+    now. Refused once the main demand is 办结 — its reply has reached every filer as final; a filer
+    who is still not served files anew. A copy of the main reply already sent is withdrawn, the filer
+    told that the demand will be handled on its own."""
+    actor.require(*UNDOERS)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed.one("请填写撤销并单的理由", field="reason", label="撤销理由")
+    demand = service.get_demand(session, actor=actor, code=code)
+    main = merged_into(session, demand)
+    if main is None or demand.closed_how != "merged":
+        raise Conflict(f"诉求{demand.code}未并单，无需撤销")
+    record = session.scalar(select(Merge).where(Merge.demand_id == demand.id, Merge.undone_at.is_(None))
+                            .order_by(Merge.id.desc()))
+    if record is None:
+        raise Conflict(f"诉求{demand.code}并单时未留存原状态，不能撤销，请重新受理")
+    if main.status == "closed":
+        raise Conflict(f"主诉求{main.code}已办结，答复已告知各诉求人，不能撤销并单；如诉求人仍有诉求，请重新受理")
+    was, now = record.before, utcnow()
+    told = bool(demand.reply) and demand.reply != (was.get("reply") or "")  # the main's reply was copied
+    due = _resumed(session, was, paused_at=record.merged_at, now=now)
+    DEMAND.move(session, demand, f"unmerge_{was['status']}", actor=actor, version=version,
+                values={"merged_into_id": None, "closed_how": None, "closed_at": None,
+                        "reply": was.get("reply") or "", "replied_at": _moment(was.get("replied_at")),
+                        "reopened": was.get("reopened") or 0, **due},
+                before={"merged_into": main.code}, after={"reason": reason[:500]}, payload={"code": demand.code})
+    for assignment_id, status in was.get("assignments", []):
+        a = session.get(Assignment, assignment_id)
+        if a is None or a.demand_id != demand.id:
+            continue
+        a.active, a.status = True, status
+        if status == "pending" and a.sign_due_at is not None:
+            a.sign_due_at = deadlines.resumed(session, deadline=a.sign_due_at, unit=clock.WORKING_HOURS,
+                                              paused_at=record.merged_at, now=now)
+            a.sign_sla_state = _judge(session, a.sign_due_at, clock.Limit(clock.WORKING_HOURS, a.sign_minutes or 0),
+                                      now)
+    for follower in session.scalars(select(Demand).where(Demand.id.in_(was.get("followers") or [0]),
+                                                         Demand.merged_into_id == main.id)):
+        follower.merged_into_id = demand.id  # they were this demand's duplicates, not the main one's
+    record.undone_at, record.undone_by_id, record.undo_reason = now, actor.user_id, reason[:2000]
+    events.emit(session, name="demand.unmerged", entity_type="demand", entity_id=demand.code,
+                payload={"code": demand.code, "from": main.code, "actor_id": actor.user_id})
+    handling.note(session, demand, actor, "unmerge", f"撤销并单（原并入 {main.code}）：{reason}；本诉求恢复单独办理")
+    handling.note(session, main, actor, "unmerge", f"诉求 {demand.code} 撤销并单：{reason}；本诉求的答复不再告知其诉求人")
+    if told:
+        outbox.notify(session, recipient_id=demand.filer_user_id, subject=f"您的诉求将单独办理（{demand.code}）",
+                      body="此前告知的答复系针对另一诉求，您的诉求将由承办单位单独办理并答复。",
+                      link=f"/demands/track?code={demand.code}", dedupe_key=f"demand:unmerge:{demand.code}:{record.id}")
+    return demand
+
+
+def _moment(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+def _judge(session: Session, due, limit: clock.Limit, now: datetime) -> str:
+    """预警/超期/正常 of a restored deadline now, on the one clock (the sweep would say the same)."""
+    return clock.state(load_calendar(session), due=due, limit=limit, now=now, today=local_date(now))
+
+
+def _resumed(session: Session, was: dict, *, paused_at: datetime, now: datetime) -> dict:
+    """The demand's clock columns as they were, the deadline moved on by the time spent merged."""
+    cols = {"due_stage": was.get("due_stage"), "due_unit": was.get("due_unit"), "due_amount": was.get("due_amount"),
+            "due_at": None, "due_on": None, "due_note": was.get("due_note") or "", "sla_state": clock.NORMAL}
+    if not cols["due_stage"]:
+        return cols
+    unit = cols["due_unit"]
+    when = _moment(was.get("due_at")) if unit == clock.WORKING_HOURS else (
+        date.fromisoformat(was["due_on"]) if was.get("due_on") else None)
+    if when is None:
+        return cols
+    new = deadlines.resumed(session, deadline=when, unit=unit, paused_at=paused_at, now=now)
+    cols["due_at" if unit == clock.WORKING_HOURS else "due_on"] = new
+    cols["sla_state"] = _judge(session, new, clock.Limit(unit, cols["due_amount"] or 0), now)
+    return cols
+
+
+def merges_of(session: Session, demand: Demand) -> list[Merge]:
+    """A demand's merges and their undoing, for its page."""
+    return list(session.scalars(select(Merge).where(Merge.demand_id == demand.id).order_by(Merge.id)))
 
 
 def merged_into(session: Session, demand: Demand) -> Demand | None:

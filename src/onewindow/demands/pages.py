@@ -316,6 +316,7 @@ def _demand_page(request, session, principal, code: str, kept: Kept = EMPTY):
     dispatcher = principal.role in (Role.agent, Role.admin)
     return render(request, "demands/demand.html", {
         "merged_into": duplicates.merged_into(session, demand), "merged": duplicates.merged_ones(session, demand),
+        "merges": duplicates.merges_of(session, demand),
         "candidates": duplicates.candidates_of(session, actor=principal, demand=demand)
         if dispatcher and demand.status != "closed" else [],
         "d": view, "labels": LABELS, "units": units, "kept": kept, "mine": mine, "lead": lead, "pending": pending,
@@ -351,7 +352,7 @@ def _whole(value: str) -> int:
 
 
 STEPS_DONE = {"answer": "已直办答复并办结", "dispatch": "已派单", "redispatch": "已改派", "sign": "已签收",
-              "return": "已退单", "extend": "延期申请已提交", "reply": "已答复", "callback": "回访已登记", "supervise": "已发出督办", "merge": "已并单",
+              "return": "已退单", "extend": "延期申请已提交", "reply": "已答复", "callback": "回访已登记", "supervise": "已发出督办", "merge": "已并单", "unmerge": "已撤销并单，诉求恢复单独办理",
               "reveal": "已显示完整号码（已记入审计）"}
 
 
@@ -407,6 +408,8 @@ async def demand_step(request: Request, code: str, step: str, session: DbSession
                               days=_whole(data.get("days", "")))
         elif step == "merge":
             duplicates.merge(session, actor=principal, code=code, version=version, into_code=data.get("into_code", ""))
+        elif step == "unmerge":
+            duplicates.unmerge(session, actor=principal, code=code, version=version, reason=data.get("reason", ""))
         elif step == "reveal":
             revealed.update(service.reveal_identity(session, actor=principal, code=code, reason=data.get("reason", "")))
             session.commit()  # the reveal's audit line stands

@@ -27,6 +27,8 @@ class DemandStatus(State):
     closed = "closed", "已办结"
 
 
+MERGEABLE = ("received", "dispatched", "handling", "returned", "replied")  # 并单 from any state but 办结
+
 DEMAND = Machine(
     entity="demand", noun="诉求", model=Demand, states=DemandStatus,
     stale="诉求已被他人处理，请刷新后查看最新状态",
@@ -40,8 +42,10 @@ DEMAND = Machine(
         "reopen": Move(("replied",), "handling", label="回访不满意重办"),
         "close": Move(("replied",), "closed", label="办结"),
         # 并单: a duplicate leaves every queue at once; the main demand's reply is sent to its filer
-        "merge": Move(("received", "dispatched", "handling", "returned", "replied"), "closed", event=False,
-                      label="并单"),
+        "merge": Move(MERGEABLE, "closed", event=False, label="并单"),
+        # 撤销并单: back to the state it had before the merge (one move per state; demand.unmerged is emitted)
+        **{f"unmerge_{state}": Move(("closed",), state, audit="demand.unmerge", event=False, label="撤销并单")
+           for state in MERGEABLE},
     },
     stamps={"dispatched": "dispatched_at", "handling": "signed_at", "closed": "closed_at"},
     entity_id=lambda row: row.code,  # audit and events name a demand by its code (一事一码)
