@@ -30,6 +30,8 @@ def test_report_pdf_renders_and_pages_read_back(session, fx, tmp_path):
     text = subprocess.run(["pdftotext", str(tmp_path / "r.pdf"), "-"], capture_output=True, check=True).stdout.decode()
     assert "营商环境指标月调度" in text and "按时办结率" in text  # Chinese text, not tofu boxes
     assert "测试县市场监督管理局" in text
+    assert "明细" not in text  # the page's drill-down links are not printed
+    assert any(t.links for t in pages._tables(report))  # … which the report's page does show
     # Chromium embeds the Noto CJK glyphs (as Type 3 with a Unicode map): every font is embedded
     fonts = subprocess.run(["pdffonts", str(tmp_path / "r.pdf")], capture_output=True, check=True).stdout.decode()
     assert all(" yes " in line for line in fonts.splitlines()[2:])
