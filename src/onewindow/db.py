@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
 
-from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy import JSON, DateTime, Engine, MetaData, Table, create_engine, event, insert
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -139,3 +140,21 @@ def recreate_postgres_database(base_url: str, name: str) -> str:
     finally:
         admin.dispose()
     return f"{base}/{name}"
+
+
+def bulk_insert(session: Session, table: Table, rows: list[dict]) -> None:
+    """Insert many rows in the session's transaction: COPY on PostgreSQL (a policy match run or an
+    indicators computation writes hundreds of thousands of rows; ORM or multi-row INSERTs spend most of
+    the run's time), batched INSERTs elsewhere."""
+    if not rows:
+        return
+    if session.get_bind().dialect.name != "postgresql":
+        for i in range(0, len(rows), 5_000):
+            session.execute(insert(table), rows[i:i + 5_000])
+        return
+    columns = list(rows[0])
+    as_json = {c for c in columns if isinstance(table.c[c].type, JSON)}
+    raw = session.connection().connection.driver_connection  # psycopg, inside the same transaction
+    with raw.cursor() as cursor, cursor.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row([json.dumps(row[c], ensure_ascii=False) if c in as_json else row[c] for c in columns])

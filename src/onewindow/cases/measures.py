@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from onewindow.cases.models import Application, Case
 from onewindow.catalog import service as catalog
-from onewindow.common.measures import Measure, MeasureProvider, MeasureRow, Record, utc_bounds
+from onewindow.common.measures import Measure, MeasureProvider, MeasureRow, Record, month_key, utc_bounds
 
 MEASURES = (
     Measure("cases.accepted", "受理件数"), Measure("cases.online_doable", "网上可办件数"),
@@ -73,22 +73,32 @@ def _base(items, *, accepted: bool, period_start: date, period_end: date):
     return stmt.where(Case.completed_at >= lo, Case.completed_at < hi)
 
 
-def measure_counts(session: Session, *, period_start: date, period_end: date) -> list[MeasureRow]:
-    """Every case measure of the period per lead department × item (the application's target code)."""
+def measure_counts(session: Session, *, period_start: date, period_end: date,
+                   by_month: bool = False) -> list[MeasureRow]:
+    """Every case measure of the period per lead department × item (the application's target code), and
+    per Beijing month of the measure's date when `by_month`."""
     items = catalog.item_facts_query().subquery()
     specs = _specs(session, items)
     rows: list[MeasureRow] = []
     for accepted in (True, False):
         names = [n for n in specs if (n in ACCEPTED) == accepted]
         cols = [func.sum(case((specs[n][0], specs[n][1]), else_=0)).label(f"m{i}") for i, n in enumerate(names)]
+        keys = [Case.lead_department_id, Application.target_code]
+        if by_month:
+            keys.append((month_key(session, Case.accepted_on) if accepted
+                         else month_key(session, Case.completed_at, moment=True)).label("month"))
         stmt = (_base(items, accepted=accepted, period_start=period_start, period_end=period_end)
-                .add_columns(Case.lead_department_id, Application.target_code, *cols)
-                .group_by(Case.lead_department_id, Application.target_code))
+                .add_columns(*cols, *keys).group_by(*keys))
         for row in session.execute(stmt):
+            month = row[-1] if by_month else None
             for i, n in enumerate(names):
-                if row[2 + i]:
-                    rows.append(MeasureRow(n, row[0], row[1], float(row[2 + i])))
+                if row[i]:
+                    rows.append(MeasureRow(n, row[len(names)], row[len(names) + 1], float(row[i]), month))
     return rows
+
+
+def monthly_counts(session: Session, *, period_start: date, period_end: date) -> list[MeasureRow]:
+    return measure_counts(session, period_start=period_start, period_end=period_end, by_month=True)
 
 
 def measure_records(session: Session, *, measure: str, period_start: date, period_end: date,
@@ -108,4 +118,4 @@ def measure_records(session: Session, *, measure: str, period_start: date, perio
                    f"/cases/{r.code}") for r in session.execute(stmt)]
 
 
-PROVIDER = MeasureProvider("cases", "办件", MEASURES, measure_counts, measure_records)
+PROVIDER = MeasureProvider("cases", "办件", MEASURES, measure_counts, measure_records, monthly_counts)

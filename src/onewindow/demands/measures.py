@@ -14,7 +14,7 @@ from datetime import date
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
-from onewindow.common.measures import Measure, MeasureProvider, MeasureRow, Record, utc_bounds
+from onewindow.common.measures import Measure, MeasureProvider, MeasureRow, Record, month_key, utc_bounds
 from onewindow.common.time import local_date
 from onewindow.demands.models import Demand
 from onewindow.knowledge import service as knowledge
@@ -57,13 +57,21 @@ def _received(period_start: date, period_end: date):
     return (Demand.received_at >= start) & (Demand.received_at < end) & counts_once()
 
 
-def measure_counts(session: Session, *, period_start: date, period_end: date) -> list[MeasureRow]:
+def measure_counts(session: Session, *, period_start: date, period_end: date,
+                   by_month: bool = False) -> list[MeasureRow]:
     specs = conditions()
-    item, owner = func.nullif(Demand.item_code, ""), unit().label("unit")
-    stmt = (select(owner, item, *[counted(c) for c in specs.values()])
-            .where(_received(period_start, period_end)).group_by(owner, item))
-    return [MeasureRow(name, r[0], r[1], float(r[2 + i])) for r in session.execute(stmt)
-            for i, name in enumerate(specs) if r[2 + i]]
+    # the unit a demand counts for: its 主办, or for a 直办 the department owning the article (unit())
+    keys = [unit().label("unit"), func.nullif(Demand.item_code, "")]
+    if by_month:
+        keys.append(month_key(session, Demand.received_at, moment=True))
+    stmt = select(*[counted(c) for c in specs.values()], *keys).where(_received(period_start, period_end)).group_by(*keys)
+    n = len(specs)
+    return [MeasureRow(name, r[n], r[n + 1], float(r[i]), r[n + 2] if by_month else None)
+            for r in session.execute(stmt) for i, name in enumerate(specs) if r[i]]
+
+
+def monthly_counts(session: Session, *, period_start: date, period_end: date) -> list[MeasureRow]:
+    return measure_counts(session, period_start=period_start, period_end=period_end, by_month=True)
 
 
 def measure_records(session: Session, *, measure: str, period_start: date, period_end: date,
@@ -81,4 +89,4 @@ def measure_records(session: Session, *, measure: str, period_start: date, perio
                    f"/demands/{r.code}") for r in session.execute(stmt)]
 
 
-PROVIDER = MeasureProvider("demands", "12345诉求", MEASURES, measure_counts, measure_records)
+PROVIDER = MeasureProvider("demands", "12345诉求", MEASURES, measure_counts, measure_records, monthly_counts)

@@ -1,5 +1,6 @@
 """Computing figures: every current definition × period × unit (全市, department, county, item), from the
-measures the domains declare. One GROUP BY per provider and period; the roll-ups are sums of cells, so
+measures the domains declare. One GROUP BY per provider over all the periods, by month, for the
+providers that offer it (else one per period); the roll-ups are sums of cells, so
 a county's figure is exactly its departments' records.
 
 A published period is frozen: its figures are not rewritten; a recomputation that would change one is
@@ -15,7 +16,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from onewindow.common.time import today
-from onewindow.db import utcnow
+from onewindow.db import bulk_insert, utcnow
 from onewindow.indicators import periods as P
 from onewindow.indicators.models import (
     IndicatorDefinition,
@@ -48,19 +49,45 @@ class Result:
     discrepancies: int = 0
 
 
-def cells(session: Session, period: str, known: dict, units: P.Units) -> dict[tuple[str, str, str], float]:
-    """(measure, unit kind, unit key) → the period's sum, for every measure of every provider."""
-    start, end = P.bounds(period)
-    out: dict[tuple[str, str, str], float] = defaultdict(float)
+Cells = dict[tuple[str, str, str], float]
+
+
+def _add(out: Cells, row, units: P.Units) -> None:
+    out[(row.measure, "all", "all")] += row.value
+    if row.department_id is not None:
+        out[(row.measure, "department", str(row.department_id))] += row.value
+        out[(row.measure, "county", units.county_of.get(row.department_id, P.CITY))] += row.value
+    if row.item_code:
+        out[(row.measure, "item", row.item_code)] += row.value
+
+
+def cells_of(session: Session, periods: list[str], known: dict, units: P.Units) -> dict[str, Cells]:
+    """period → (measure, unit kind, unit key) → the period's sum, for every measure of every provider.
+
+    A provider with `monthly` counts is asked once for the span of all the periods, grouped by month,
+    and each month's row is added to that month and to its quarter; the others once per period."""
+    out: dict[str, Cells] = {p: defaultdict(float) for p in periods}
+    if not periods:
+        return out
+    wanted = set(periods)
+    span = (min(P.bounds(p)[0] for p in periods), max(P.bounds(p)[1] for p in periods))
     for provider in {id(p): p for p in known.values()}.values():
-        for row in provider.counts(session, period_start=start, period_end=end):
-            out[(row.measure, "all", "all")] += row.value
-            if row.department_id is not None:
-                out[(row.measure, "department", str(row.department_id))] += row.value
-                out[(row.measure, "county", units.county_of.get(row.department_id, P.CITY))] += row.value
-            if row.item_code:
-                out[(row.measure, "item", row.item_code)] += row.value
+        if provider.monthly is not None:
+            for row in provider.monthly(session, period_start=span[0], period_end=span[1]):
+                month = row.month
+                for period in (month, P.quarter_of(P.bounds(month)[0])):
+                    if period in wanted:
+                        _add(out[period], row, units)
+            continue
+        for period in periods:
+            start, end = P.bounds(period)
+            for row in provider.counts(session, period_start=start, period_end=end):
+                _add(out[period], row, units)
     return out
+
+
+def cells(session: Session, period: str, known: dict, units: P.Units) -> Cells:
+    return cells_of(session, [period], known, units)[period]
 
 
 def _label(units: P.Units, kind: str, key: str) -> str:
@@ -73,30 +100,31 @@ def _label(units: P.Units, kind: str, key: str) -> str:
     return key
 
 
-def figures_for(session: Session, period: str, *, defs=None, known=None, units=None) -> list[IndicatorFigure]:
-    """The figures of one period as they come out of the records now (not stored)."""
+def figures_for(session: Session, period: str, *, defs=None, known=None, units=None, sums=None) -> list[dict]:
+    """The figures of one period as they come out of the records now (not stored), as indicator_figures
+    rows."""
+    from onewindow.indicators.definitions import value_of
+
     known = providers() if known is None else known
     defs = current_definitions(session) if defs is None else defs
     units = P.units(session) if units is None else units
-    sums = cells(session, period, known, units)
-    keys = {(kind, key) for (_, kind, key) in sums}
+    sums = cells(session, period, known, units) if sums is None else sums
+    keys = sorted({(kind, key) for (_, kind, key) in sums} | {("all", "all")})
     wholes = {m.name for p in {id(p): p for p in known.values()}.values() for m in p.measures if m.whole}
     out = []
     now = utcnow()
     for d in defs:
         if not available(d, known):
             continue  # 暂无数据来源: no figure at all, rather than a zero that looks measured
-        from onewindow.indicators.definitions import value_of
-
-        for kind, key in sorted(keys | {("all", "all")}):
+        for kind, key in keys:
             num = sums.get((d.numerator, kind, key), 0.0)
             den = sums.get((d.denominator, "all", "all") if d.denominator in wholes else (d.denominator, kind, key),
                            0.0) if d.denominator else None
             if not num and (not den or d.denominator in wholes) and kind != "all":
                 continue
-            out.append(IndicatorFigure(code=d.code, version=d.version, period=period, unit_kind=kind, unit_key=key,
-                                       unit_label=_label(units, kind, key), numerator=num, denominator=den,
-                                       value=value_of(d.formula, num, den), computed_at=now))
+            out.append({"code": d.code, "version": d.version, "period": period, "unit_kind": kind, "unit_key": key,
+                        "unit_label": _label(units, kind, key), "numerator": num, "denominator": den,
+                        "value": value_of(d.formula, num, den), "computed_at": now})
     return out
 
 
@@ -112,16 +140,19 @@ def _state(session: Session, period: str) -> IndicatorPeriod:
 def compute(session: Session, periods: list[str]) -> Result:
     """Recompute the given periods: unpublished ones are replaced; published ones are compared only."""
     known, defs, units = providers(), current_definitions(session), P.units(session)
-    result = Result()
+    periods = list(dict.fromkeys(periods))
     for period in periods:
         P.bounds(period)
-        fresh = figures_for(session, period, defs=defs, known=known, units=units)
+    sums = cells_of(session, periods, known, units)
+    result = Result()
+    for period in periods:
+        fresh = figures_for(session, period, defs=defs, known=known, units=units, sums=sums[period])
         state = _state(session, period)
         if state.published:
             result.discrepancies += _compare(session, period, fresh)
         else:
             session.execute(delete(IndicatorFigure).where(IndicatorFigure.period == period))
-            session.add_all(fresh)
+            bulk_insert(session, IndicatorFigure.__table__, fresh)  # hundreds of thousands of rows at city scale
             result.written += len(fresh)
             state.computed_at = utcnow()
         result.periods += 1
@@ -129,21 +160,22 @@ def compute(session: Session, periods: list[str]) -> Result:
     return result
 
 
-def _compare(session: Session, period: str, fresh: list[IndicatorFigure]) -> int:
+def _compare(session: Session, period: str, fresh: list[dict]) -> int:
     stored = {(f.code, f.unit_kind, f.unit_key): f.value
               for f in session.scalars(select(IndicatorFigure).where(IndicatorFigure.period == period))}
     known = {(d.code, d.unit_kind, d.unit_key, d.recomputed_value)
              for d in session.scalars(select(IndicatorDiscrepancy).where(IndicatorDiscrepancy.period == period))}
     found = 0
     for f in fresh:
-        key = (f.code, f.unit_kind, f.unit_key)
+        key = (f["code"], f["unit_kind"], f["unit_key"])
         old = stored.get(key)
-        if key in stored and old == f.value or (key not in stored and f.value is None):
+        if key in stored and old == f["value"] or (key not in stored and f["value"] is None):
             continue
-        if (*key, f.value) in known:
+        if (*key, f["value"]) in known:
             continue  # already reported
-        session.add(IndicatorDiscrepancy(code=f.code, period=period, unit_kind=f.unit_kind, unit_key=f.unit_key,
-                                         published_value=old, recomputed_value=f.value, found_at=utcnow()))
+        session.add(IndicatorDiscrepancy(code=f["code"], period=period, unit_kind=f["unit_kind"],
+                                         unit_key=f["unit_key"], published_value=old, recomputed_value=f["value"],
+                                         found_at=utcnow()))
         found += 1
     return found
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import case, func, literal, select
+from sqlalchemy import String, case, cast, func, literal, select
 from sqlalchemy.orm import Session
 
-from onewindow.common.measures import Measure, MeasureProvider, MeasureRow, Record
+from onewindow.common.measures import Measure, MeasureProvider, MeasureRow, Record, month_key
 from onewindow.ratings.models import Rating, RatingMatter
 from onewindow.ratings.states import BAD
 from onewindow.rectification import service as rectification
@@ -32,24 +32,26 @@ def _rectified(session: Session, ids: list[int]) -> set[int]:
     return {int(ref) for ref, item in items.items() if item.closed}
 
 
-def measure_counts(session: Session, *, period_start: date, period_end: date) -> list[MeasureRow]:
+def measure_counts(session: Session, *, period_start: date, period_end: date,
+                   by_month: bool = False) -> list[MeasureRow]:
+    """Per department × item (× Beijing month when `by_month`) in one GROUP BY; 差评整改 joins the
+    ledger's outcomes in SQL (rectification.source_outcomes, as ratings.stats does)."""
     specs = _specs()
-    cols = [func.sum(case((cond, 1), else_=0)) for cond in specs.values()]
-    stmt = (_base(period_start, period_end).add_columns(RatingMatter.department_id, RatingMatter.item_code, *cols)
-            .group_by(RatingMatter.department_id, RatingMatter.item_code))
-    rows = [MeasureRow(name, r[0], r[1], float(r[2 + i])) for r in session.execute(stmt)
-            for i, name in enumerate(specs) if r[2 + i]]
-    # 差评整改: the ledger is another package's; the real-name bad ratings are few, so ask it for them.
-    bad = session.execute(_base(period_start, period_end).add_columns(Rating.id, RatingMatter.department_id,
-                                                                      RatingMatter.item_code)
-                          .where(specs["ratings.real_bad"])).all()
-    done = _rectified(session, [b.id for b in bad])
-    cells: dict[tuple, int] = {}
-    for b in bad:
-        if b.id in done:
-            cells[(b.department_id, b.item_code)] = cells.get((b.department_id, b.item_code), 0) + 1
-    rows += [MeasureRow("ratings.bad_rectified", d, i, float(n)) for (d, i), n in cells.items()]
-    return rows
+    outcomes = rectification.source_outcomes(source_kind="rating")
+    conds = [*specs.values(), specs["ratings.real_bad"] & (outcomes.c.closed == 1)]
+    names = [*specs, "ratings.bad_rectified"]
+    n = len(names)
+    keys = [RatingMatter.department_id, RatingMatter.item_code]
+    if by_month:
+        keys.append(month_key(session, Rating.rated_on))
+    stmt = (_base(period_start, period_end).add_columns(*[func.sum(case((c, 1), else_=0)) for c in conds], *keys)
+            .outerjoin(outcomes, outcomes.c.source_ref == cast(Rating.id, String)).group_by(*keys))
+    return [MeasureRow(name, r[n], r[n + 1], float(r[i]), r[n + 2] if by_month else None)
+            for r in session.execute(stmt) for i, name in enumerate(names) if r[i]]
+
+
+def monthly_counts(session: Session, *, period_start: date, period_end: date) -> list[MeasureRow]:
+    return measure_counts(session, period_start=period_start, period_end=period_end, by_month=True)
 
 
 def measure_records(session: Session, *, measure: str, period_start: date, period_end: date,
@@ -71,4 +73,4 @@ def measure_records(session: Session, *, measure: str, period_start: date, perio
             for r in rows]
 
 
-PROVIDER = MeasureProvider("ratings", "好差评", MEASURES, measure_counts, measure_records)
+PROVIDER = MeasureProvider("ratings", "好差评", MEASURES, measure_counts, measure_records, monthly_counts)

@@ -21,7 +21,6 @@ enterprises their own enterprises).
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -29,7 +28,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import polars as pl
-from sqlalchemy import JSON, Table, delete, exists, func, insert, select
+from sqlalchemy import delete, exists, func, select
 from sqlalchemy.orm import Session
 
 from onewindow.common import audit, lease
@@ -38,7 +37,7 @@ from onewindow.common.errors import Conflict, Forbidden, ValidationFailed
 from onewindow.common.models import OutboxMessage
 from onewindow.common.roles import Role
 from onewindow.common.security import Principal
-from onewindow.db import utcnow
+from onewindow.db import bulk_insert, utcnow
 from onewindow.policies.access import (
     accounts_for,
     award_period,
@@ -165,23 +164,6 @@ def _announce(session: Session, fresh: list[dict], items: dict[str, AwardItem]) 
                          "link": "/my/policies", "dedupe_key": key, "created_at": now})
     bulk_insert(session, OutboxMessage.__table__, messages)
     return len(messages)
-
-
-def bulk_insert(session: Session, table: Table, rows: list[dict]) -> None:
-    """Insert many rows in the session's transaction: COPY on PostgreSQL (a full run writes hundreds of
-    thousands of rows; row-by-row INSERTs spend most of the run's time), batched INSERTs elsewhere."""
-    if not rows:
-        return
-    if session.get_bind().dialect.name != "postgresql":
-        for i in range(0, len(rows), CHUNK):
-            session.execute(insert(table), rows[i:i + CHUNK])
-        return
-    columns = list(rows[0])
-    as_json = {c for c in columns if isinstance(table.c[c].type, JSON)}
-    raw = session.connection().connection.driver_connection  # psycopg, inside the same transaction
-    with raw.cursor() as cursor, cursor.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:
-        for row in rows:
-            copy.write_row([json.dumps(row[c], ensure_ascii=False) if c in as_json else row[c] for c in columns])
 
 
 def _finish(session: Session, *, actor: Principal, run: MatchRun, started: float, holder: str, action: str) -> MatchRun:
