@@ -23,6 +23,12 @@ def test_demo_demands_in_every_state_and_the_pages_show_them(session, client):
                                                                                                  "timeout"}
     assert set(session.scalars(select(Demand.sla_state).where(Demand.status == "handling"))) == {"normal", "warning",
                                                                                                   "overdue"}
+    # Every unit that has not signed carries its 签收 clock, as a real dispatch starts it, and the demo's
+    # older ones are already judged overdue (the supervisor's 签收超期 list is not empty).
+    pending = session.execute(select(Assignment.sign_due_at, Assignment.dispatched_at, Assignment.sign_sla_state)
+                              .where(Assignment.status == "pending", Assignment.active.is_(True))).all()
+    assert pending and all(due is not None and due > sent for due, sent, _ in pending)
+    assert "overdue" in {state for *_, state in pending}
     levels = set(session.scalars(select(Department.level).join(Assignment, Assignment.department_id == Department.id)))
     assert {"市", "县", "乡"} <= levels
     assert session.scalar(select(func.count()).select_from(Route)) > 15
@@ -41,6 +47,7 @@ def test_demo_demands_in_every_state_and_the_pages_show_them(session, client):
     sign_in(client, "supervisor", DEMO_PASSWORD)
     page = client.get("/demands/supervision")
     assert page.status_code == 200 and "全市合计" in page.text and "%" in page.text
+    assert "暂无签收超期的诉求" not in page.text.split('id="sign-overdue"', 1)[1]
     english_free(page.text)
     sign_in(client, "handler", DEMO_PASSWORD)
     inbox = client.get("/demands/inbox")

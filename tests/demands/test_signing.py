@@ -4,8 +4,10 @@ the one sweep apart from the reply deadline, and listed for the supervisor when 
 
 from __future__ import annotations
 
+import io
 from datetime import date
 
+from openpyxl import load_workbook
 from sqlalchemy import select
 
 from onewindow.calendar import sweep as sla
@@ -112,8 +114,16 @@ def test_inbox_demand_page_and_supervisor_list_show_the_sign_deadline(session, w
     table = sup.text.split('id="sign-overdue"', 1)[1].split("</table>", 1)[0]
     assert code in table and "签收超期" in table and UNIT in table
     english_free(sup.text)
+    # The export says what the page says: the overdue list, and the 签收超期 sheet with the unit's row.
+    sheet = load_workbook(io.BytesIO(client.get("/demands/overdue.xlsx").content))["签收超期"]
+    rows = [[c.value for c in r] for r in sheet.iter_rows()]
+    assert rows[0] == ["诉求编号", "标题", "承办单位", "承办方式", "派单时间", "签收时限", "预警"]
+    assert [r for r in rows if r[0] == code] == [[code, rows[1][1], UNIT, "主办", rows[1][4], rows[1][5], "签收超期"]]
+    assert rows[1][5] > rows[1][4]  # "YYYY-MM-DD HH:MM", deadline after dispatch
     sign_in(client, "dem_market")
     assert step(client, code, "sign").status_code == 303
     sign_in(client, "dem_sup")
     table = client.get("/demands/supervision").text.split('id="sign-overdue"', 1)[1].split("</table>", 1)[0]
     assert code not in table and "暂无签收超期的诉求" in table
+    sheet = load_workbook(io.BytesIO(client.get("/demands/overdue.xlsx").content))["签收超期"]
+    assert code not in [r[0].value for r in sheet.iter_rows()]

@@ -82,9 +82,9 @@ def _list_page(request, session, principal, *, template: str, title: str, export
     return render(request, template, ctx, principal=principal)
 
 
-def _xlsx(session, principal, request, name: str, **fixed) -> Response:
+def _xlsx(session, principal, request, name: str, signing: bool = False, **fixed) -> Response:
     f, _ = _filters(request, **fixed)
-    body = views.export_list(session, actor=principal, filters=f)
+    body = views.export_list(session, actor=principal, filters=f, signing=signing)
     return Response(body, media_type=XLSX, headers={"Content-Disposition": f"attachment; filename*=UTF-8''{name}.xlsx"})
 
 
@@ -212,7 +212,7 @@ def supervision_xlsx(session: DbSession, principal: PageUser, start: str | None 
 @router.get("/demands/overdue.xlsx")
 def overdue_xlsx(request: Request, session: DbSession, principal: PageUser):
     principal.require(Role.supervisor, Role.admin, Role.agent)
-    return _xlsx(session, principal, request, "overdue", sla_state="overdue", open_only=True)
+    return _xlsx(session, principal, request, "overdue", signing=True, sla_state="overdue", open_only=True)
 
 
 # ---------------------------------------------------------------- without an account / at a window

@@ -215,11 +215,16 @@ def _cell(value) -> str:
     return "" if value is None else str(value)
 
 
-def export_list(session: Session, *, actor: Principal, filters: Filters) -> bytes:
-    """The filtered list as xlsx, each row as demand_view shows it to this actor (masked, 保密 hidden)."""
+SIGNING_HEAD = ("诉求编号", "标题", "承办单位", "承办方式", "派单时间", "签收时限", "预警")
+
+
+def export_list(session: Session, *, actor: Principal, filters: Filters, signing: bool = False) -> bytes:
+    """The filtered list as xlsx, each row as demand_view shows it to this actor (masked, 保密 hidden).
+    With `signing`, a second sheet 签收超期: the units that let their 签收 deadline pass, as the
+    supervisor's page lists them (overdue_signing), so the export says what the page says."""
     from openpyxl import Workbook
 
-    from onewindow.demands.states import SATISFACTION
+    from onewindow.demands.states import ROLES, SATISFACTION
 
     names = unit_names(session)
     wb = Workbook()
@@ -232,6 +237,12 @@ def export_list(session: Session, *, actor: Principal, filters: Filters) -> byte
                    v["filer_phone"], v["location"], names.get(v["lead_department_id"], ""), v["status_label"],
                    _cell(v["due"]), v["sla_label"] if v["due"] else "", _cell(v["received_at"]),
                    SATISFACTION.get(v["satisfaction"] or "", "")])
+    if signing:
+        sheet = wb.create_sheet("签收超期")
+        sheet.append(list(SIGNING_HEAD))
+        for a, d in overdue_signing(session, actor=actor, limit=EXPORT_CAP):
+            sheet.append([d.code, d.subject, names.get(a.department_id, ""), ROLES.get(a.role, ""),
+                          _cell(a.dispatched_at), _cell(a.sign_due_at), "签收超期"])
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()

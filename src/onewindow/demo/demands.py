@@ -13,9 +13,11 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from onewindow.accounts.models import User
+from onewindow.calendar import clock
+from onewindow.calendar.service import load_calendar
 from onewindow.catalog.models import Department
-from onewindow.common.time import SHANGHAI, today
-from onewindow.demands.models import Assignment, Callback, Demand, Extension, History, Route
+from onewindow.common.time import SHANGHAI, local_date, today
+from onewindow.demands.models import Assignment, Callback, Demand, Extension, History, Limit, Route
 from onewindow.demo.knowledge import TOPICS
 
 SEED = 12345
@@ -194,8 +196,24 @@ def _progress(rng: random.Random, row: dict, on: date, received: datetime) -> No
                reopened=1 if satisfaction == "unsatisfied" and rng.random() < 0.5 else 0)
 
 
+def _sign_clocks(session: Session):
+    """The 签收 clock of a unit that has not signed yet, as a real dispatch starts it (deadlines on the
+    official calendar) and judged now as the sweep would: most of the demo's 待签收 are overdue."""
+    cal, now = load_calendar(session), datetime.now(UTC)
+    limits = {u: m for u, m in session.execute(select(Limit.urgency, Limit.sign_minutes).where(Limit.kind == "*"))}
+
+    def of(row: dict) -> dict:
+        minutes = limits.get(row["urgency"]) or 120  # the limits the migration seeds (configurable)
+        due = clock.deadline_in_hours(cal, start=row["dispatched_at"], limit_minutes=minutes, now=now).due
+        state = clock.state(cal, due=due, limit=clock.Limit(clock.WORKING_HOURS, minutes), now=now,
+                            today=local_date(now))
+        return {"sign_minutes": minutes, "sign_due_at": due, "sign_sla_state": state}
+    return of
+
+
 def _children(session, rng, ids, rows, plan, handler) -> None:
     assignments, history, callbacks, extensions = [], [], [], []
+    sign_clock = _sign_clocks(session)
     for demand_id, row, (lead, assist) in zip(ids, rows, plan, strict=True):
         history.append({"demand_id": demand_id, "at": row["received_at"], "actor_name": "郑坐席", "action": "receive",
                         "message": "受理诉求", "department_id": None})
@@ -208,14 +226,15 @@ def _children(session, rng, ids, rows, plan, handler) -> None:
         status = row["status"]
         lead_status = {"dispatched": "pending", "handling": "signed", "returned": "returned"}.get(status, "done")
         reason = rng.choice(RETURN_REASONS) if status == "returned" else ""
+        signing = sign_clock(row) if status == "dispatched" else {}
         assignments.append({"demand_id": demand_id, "department_id": lead, "role": "lead", "status": lead_status,
                             "active": True, "dispatched_at": row["dispatched_at"], "signed_at": row["signed_at"],
-                            "returned_reason": reason, "opinion": ""})
+                            "returned_reason": reason, "opinion": "", **signing})
         for a in assist:
             assignments.append({"demand_id": demand_id, "department_id": a, "role": "assist",
                                 "status": "pending" if status == "dispatched" else "signed", "active": True,
                                 "dispatched_at": row["dispatched_at"], "signed_at": row["signed_at"],
-                                "returned_reason": "", "opinion": ""})
+                                "returned_reason": "", "opinion": "", **signing})
         history.append({"demand_id": demand_id, "at": row["dispatched_at"], "actor_name": "郑坐席",
                         "action": "dispatch", "message": "派单至承办单位（主办）", "department_id": lead})
         if reason:
