@@ -105,7 +105,7 @@ def principals(engine):
     from onewindow.common.security import Principal
 
     with engine.connect() as conn:
-        users = dict(conn.execute(text("SELECT username, id FROM users")).tuples().all())
+        users = {name: i for name, i in conn.execute(text("SELECT username, id FROM users"))}
         # every unit with work in its inbox, busiest first
         units = conn.execute(text(
             "SELECT a.department_id, count(*) FROM demand_assignments a JOIN demands d ON d.id = a.demand_id "
@@ -179,7 +179,7 @@ def peer_one(conn, call) -> int:
     return len(rows)
 
 
-def measure(url: str, runs: int, seed: int, plans: bool, peer: bool) -> dict:
+def measure(url: str, runs: int, seed: int, plans: bool, peer: bool, only: tuple[str, ...] = ()) -> dict:
     from sqlalchemy import text
     from sqlalchemy.orm import Session
 
@@ -190,6 +190,8 @@ def measure(url: str, runs: int, seed: int, plans: bool, peer: bool) -> dict:
     capture = Capture(engine)
     results, sizes, plan_text = {}, {}, {}
     for name, todo in plan.items():
+        if only and name not in only:
+            continue
         for call in todo[:10]:  # warm the caches and the pool
             with Session(engine) as s:
                 run_one(s, call)
@@ -231,6 +233,7 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=11)
     ap.add_argument("--plans", action="store_true", help="print EXPLAIN (ANALYZE, BUFFERS) of each scenario")
     ap.add_argument("--no-peer", action="store_true", help="skip the pg_trgm peer of (d)")
+    ap.add_argument("--only", default="", help="comma-separated scenarios: inbox,overdue,duplicates")
     ap.add_argument("--pg", default=PG_DEFAULT)
     a = ap.parse_args()
     url = a.pg + DB_NAME
@@ -246,7 +249,8 @@ def main() -> None:
         rev = conn.scalar(text("SELECT version_num FROM alembic_version"))
         size = conn.scalar(text("SELECT pg_size_pretty(pg_total_relation_size('demands'))"))
     engine.dispose()
-    r = measure(url, a.runs, a.seed, a.plans, not a.no_peer)
+    only = tuple(x for x in a.only.split(",") if x)
+    r = measure(url, a.runs, a.seed, a.plans, not a.no_peer, only)
     print(f"{n:,} demands ({size} with indexes) · schema {rev} · {os.cpu_count()} shared cores · "
           f"{a.runs} calls per scenario, one at a time")
     print(f"{'':40}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'max':>9}  load  rows found (min/mean/max)")

@@ -143,8 +143,9 @@ FROM w
 # 主办 for every dispatched demand; 协办 for 30% (a local topic: the county); 3% an earlier 改派 row, inactive.
 ASSIGNMENTS_SQL = """
 INSERT INTO demand_assignments (demand_id, department_id, role, status, active, dispatched_by_id, dispatched_at,
-                                signed_at, returned_reason, opinion)
-SELECT d.id, x.dept, x.role, x.status, x.active, :agent, d.dispatched_at - x.earlier, x.signed, x.reason, ''
+                                signed_at, returned_reason, opinion, demand_open)
+SELECT d.id, x.dept, x.role, x.status, x.active, :agent, d.dispatched_at - x.earlier, x.signed, x.reason, '',
+       d.status <> 'closed'
 FROM demands d
 JOIN bench_topics bt ON bt.topic = d.topic
 JOIN bench_regions g ON g.region = d.region

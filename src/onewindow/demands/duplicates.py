@@ -2,9 +2,8 @@
 same enterprise, or similar text and place in the last N days), 并单 (a duplicate linked to a main demand
 whose reply answers every filer), and the hot-spot counts of topics and regions, this week against last.
 
-Candidates are found in one statement that filters on the received_at window first (its index), then
-scores each row with CASE sums over LIKE matches of the few words jieba finds in the subject, content
-and place — no full-text index on demands needed, and the same SQL on SQLite and PostgreSQL.
+Candidates come from indexes only (candidates() says how): the caller's number, the enterprise and the
+words jieba finds in the subject, content and place (terms.py) — the same SQL on SQLite and PostgreSQL.
 """
 
 from __future__ import annotations
@@ -13,31 +12,31 @@ import io
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import Integer, and_, case, cast, func, literal, or_, select
+from sqlalchemy import and_, case, func, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from onewindow.calendar import clock
 from onewindow.calendar.service import load_calendar
-from onewindow.common import events, outbox, search
+from onewindow.common import events, outbox
 from onewindow.common.errors import Conflict, ValidationFailed
 from onewindow.common.roles import Role
 from onewindow.common.security import Principal
 from onewindow.common.time import local_date
 from onewindow.db import utcnow
-from onewindow.demands import deadlines, handling, service
-from onewindow.demands.models import Assignment, Demand, Merge
+from onewindow.demands import deadlines, handling, service, terms
+from onewindow.demands.models import Assignment, Demand, DemandTerm, Merge
 from onewindow.demands.states import DEMAND
 
 HOTSPOT_READERS = frozenset({Role.supervisor, Role.agent, Role.admin})
 MERGERS = handling.DISPATCHERS
-# Words that say nothing about what a demand is about, so two demands sharing them are not alike.
-STOP = frozenset({"要求", "处理", "问题", "反映", "投诉", "举报", "希望", "相关", "部门", "我们", "没有", "一个", "进行",
-                  "市民", "来电", "咨询", "请求", "帮助", "解决", "情况", "现在", "已经", "什么", "怎么", "如何",
-                  "可以", "是否", "这个", "那个", "自己", "一直", "目前", "尽快", "建议", "有关", "关于"})
-MAX_WORDS = 8
+MAX_WORDS = 8  # words of the call's subject and content looked up
 MAX_PLACE_WORDS = 4
 TEXT_THRESHOLD = 4  # a subject word counts 2, a content word 1, a place word 2: "alike" needs two real hits
 PHONE_SCORE, ENTERPRISE_SCORE = 10, 8
+# Per word, only its newest demands in the window count: a word shared by more than this many that
+# month (a street, 营业执照) says little about sameness, while a rare one (a 小区's name) keeps all its
+# demands. Per key, the candidates kept for exact scoring. Both bound the work on a province's data.
+PER_WORD, PER_KEY = 200, 60
 
 
 @dataclass
@@ -51,68 +50,61 @@ class Candidate:
         return "、".join(self.reasons)
 
 
-def _words(*texts: str, limit: int) -> list[str]:
-    """The distinct meaningful words (two characters or more, not stop words) of the texts, in order."""
-    seen: list[str] = []
-    for text in texts:
-        for word in search.query_terms((text or "")[:500]):
-            if len(word) >= 2 and word not in STOP and not word.isdigit() and word not in seen:
-                seen.append(word)
-                if len(seen) >= limit:
-                    return seen
-    return seen
-
-
-def _hits(column, words: list[str], weight: int):
-    """The sum, in SQL, of `weight` for each of `words` the column contains."""
-    return sum((case((search.contains(column, w), weight), else_=0) for w in words), literal(0))
-
-
 def candidates(session: Session, *, actor: Principal, phone: str = "", enterprise_uscc: str = "", subject: str = "",
                content: str = "", location: str = "", days: int = 30, limit: int = 10,
                exclude_code: str = "") -> list[Candidate]:
     """The demands `actor` may see, received in the last `days`, that may be the same matter: the same
-    caller number, the same enterprise, or alike in words and place. Best score first, then newest."""
+    caller number, the same enterprise, or alike in words and place. Best score first, then newest.
+
+    Found in two steps on indexes, never by scanning the window: the newest demands of the same number
+    and of the same enterprise, and those sharing the most of the call's words (each word's newest
+    PER_WORD postings in terms.py's table); then those few are scored exactly."""
     phone, uscc = (phone or "").strip().replace(" ", "")[:20], (enterprise_uscc or "").strip().upper()[:18]
-    words = _words(subject, content, limit=MAX_WORDS)
-    place = _words(location, limit=MAX_PLACE_WORDS)
+    words = terms.words(subject, content, limit=MAX_WORDS)
+    place = terms.words(location, limit=MAX_PLACE_WORDS)
     if not (phone or uscc or words or place):
         return []
     since = utcnow() - timedelta(days=max(1, min(int(days), 366)))
-    same_phone = Demand.filer_phone == phone if phone else literal(False)
-    same_uscc = Demand.enterprise_uscc == uscc if uscc else literal(False)
-    text_score = (_hits(Demand.subject, words, 2) + _hits(Demand.content, words, 1)
-                  + _hits(Demand.location, place, 2))
-    score = (case((same_phone, PHONE_SCORE), else_=0) + case((same_uscc, ENTERPRISE_SCORE), else_=0)
-             + text_score)
-    base = service.visible(actor).where(Demand.received_at >= since, Demand.merged_into_id.is_(None))
+    ids: set[int] = set()
+    for column, value in ((Demand.filer_phone, phone), (Demand.enterprise_uscc, uscc)):
+        if value:
+            ids.update(session.scalars(select(Demand.id).where(column == value, Demand.received_at >= since)
+                                       .order_by(Demand.received_at.desc()).limit(PER_KEY)))
+    looked_up = [(w, "t") for w in words] + [(w, "l") for w in place]
+    if looked_up:
+        newest = [select(DemandTerm.demand_id, DemandTerm.weight)
+                  .where(DemandTerm.term == w, DemandTerm.part == part, DemandTerm.received_at >= since)
+                  .order_by(DemandTerm.received_at.desc()).limit(PER_WORD).subquery() for w, part in looked_up]
+        hits = union_all(*(select(n.c.demand_id, n.c.weight) for n in newest)).subquery()
+        total = func.sum(hits.c.weight)
+        ids.update(session.scalars(select(hits.c.demand_id).group_by(hits.c.demand_id)
+                                   .having(total >= TEXT_THRESHOLD).order_by(total.desc()).limit(PER_KEY)))
+    if not ids:
+        return []
+    scores: dict[tuple[int, str], int] = {}
+    if looked_up:
+        matched = or_(and_(DemandTerm.part == "t", DemandTerm.term.in_(words or [""])),
+                      and_(DemandTerm.part == "l", DemandTerm.term.in_(place or [""])))
+        for demand_id, part, weight in session.execute(
+                select(DemandTerm.demand_id, DemandTerm.part, func.sum(DemandTerm.weight))
+                .where(DemandTerm.demand_id.in_(ids), matched).group_by(DemandTerm.demand_id, DemandTerm.part)):
+            scores[(demand_id, part)] = int(weight or 0)
+    stmt = service.visible(actor).where(Demand.id.in_(ids), Demand.received_at >= since,
+                                        Demand.merged_into_id.is_(None))
     if exclude_code:
-        base = base.where(Demand.code != exclude_code)
-    # Only rows any test could match are scored: the window first, then a cheap OR of the conditions.
-    any_match = [c for c in (same_phone if phone else None, same_uscc if uscc else None) if c is not None]
-    any_match += [search.contains(Demand.subject, w) for w in words]
-    any_match += [search.contains(Demand.location, w) for w in place]
-    scored = (base.add_columns(cast(score, Integer).label("score"), cast(text_score, Integer).label("text_score"))
-              .where(or_(*any_match)).subquery())
-    row = select(Demand, scored.c.score, scored.c.text_score).join(scored, scored.c.id == Demand.id)
-    row = row.where(or_(scored.c.score >= PHONE_SCORE if phone else literal(False),
-                        scored.c.score >= ENTERPRISE_SCORE if uscc else literal(False),
-                        scored.c.text_score >= TEXT_THRESHOLD))
-    rows = session.execute(row.order_by(scored.c.score.desc(), Demand.received_at.desc(), Demand.id.desc())
-                           .limit(max(1, min(int(limit), 50)))).all()
+        stmt = stmt.where(Demand.code != exclude_code)
     out = []
-    for demand, total, text_total in rows:
-        reasons = []
-        if phone and demand.filer_phone == phone:
-            reasons.append("同一来电号码")
-        if uscc and demand.enterprise_uscc == uscc:
-            reasons.append("同一企业")
-        if any(w in (demand.subject or "") or w in (demand.content or "") for w in words) and text_total >= 2:
-            reasons.append("内容相近")
-        if any(w in (demand.location or "") for w in place):
-            reasons.append("地点相近")
-        out.append(Candidate(demand=demand, score=int(total), reasons=reasons))
-    return out
+    for demand in session.scalars(stmt):
+        same_phone, same_uscc = bool(phone) and demand.filer_phone == phone, bool(uscc) and demand.enterprise_uscc == uscc
+        text_score, place_score = scores.get((demand.id, "t"), 0), scores.get((demand.id, "l"), 0)
+        if not (same_phone or same_uscc or text_score + place_score >= TEXT_THRESHOLD):
+            continue
+        reasons = [r for r, hit in (("同一来电号码", same_phone), ("同一企业", same_uscc), ("内容相近", text_score >= 2),
+                                    ("地点相近", place_score > 0)) if hit]
+        score = PHONE_SCORE * same_phone + ENTERPRISE_SCORE * same_uscc + text_score + place_score
+        out.append(Candidate(demand=demand, score=score, reasons=reasons))
+    out.sort(key=lambda c: (-c.score, -c.demand.received_at.timestamp(), -c.demand.id))
+    return out[:max(1, min(int(limit), 50))]
 
 
 def candidates_of(session: Session, *, actor: Principal, demand: Demand, days: int = 30,

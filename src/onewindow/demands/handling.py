@@ -354,6 +354,8 @@ def _close(session, demand, *, actor, version, how, satisfaction=None, resolved=
                 payload={"code": demand.code, "satisfaction": satisfaction, "resolved": resolved,
                          "department_id": demand.lead_department_id, "closed_how": how,
                          "subject": demand.subject[:100], "filer_user_id": demand.filer_user_id})
+    for a in demand.assignments:
+        a.demand_open = False  # out of every unit's inbox index (the demand stays readable to them)
 
 
 def close_timed_out_callbacks(session: Session, *, now: datetime | None = None) -> int:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import exists, select
 from sqlalchemy.exc import IntegrityError
@@ -25,7 +26,7 @@ from onewindow.common.roles import Role
 from onewindow.common.security import Principal
 from onewindow.common.time import local_date
 from onewindow.db import utcnow
-from onewindow.demands import deadlines
+from onewindow.demands import deadlines, terms
 from onewindow.demands.models import Assignment, Demand, History
 from onewindow.demands.states import CHANNELS, CONFIDENTIAL_KINDS, DEMAND, KINDS, ROLES, URGENCIES
 
@@ -125,6 +126,7 @@ def file_demand(session: Session, *, actor: Principal | None, channel: str, kind
             raise
         return done
     demand.code = f"12345-{local_date(now):%Y%m%d}-{demand.id:06d}"
+    terms.index(session, demand)  # its words, for the duplicate candidates of later calls
     limits = deadlines.limits_for(session, kind=kind, urgency=urgency)
     deadlines.start_clock(session, demand, stage="dispatch", limit=clock.Limit(clock.WORKING_HOURS,
                                                                                 limits.dispatch_minutes), start=now)
@@ -136,6 +138,13 @@ def file_demand(session: Session, *, actor: Principal | None, channel: str, kind
     events.emit(session, name="demand.received", entity_type="demand", entity_id=demand.code,
                 payload={"id": demand.id, "channel": channel, "kind": kind})
     return demand
+
+
+def duplicate_terms(*, demand_id: int, received_at: datetime, subject: str, content: str,
+                    location: str) -> list[dict]:
+    """The demand_terms rows of a demand, for a loader writing demands in bulk (the demo)."""
+    return terms.rows(demand_id=demand_id, received_at=received_at, subject=subject, content=content,
+                      location=location)
 
 
 def _scanner() -> Principal:
@@ -152,10 +161,12 @@ def record(session: Session, demand: Demand, *, actor: Principal | None, action:
 
 # ---------------------------------------------------------------- access
 
-def assigned_to(department_id: int):
-    """The condition "an active assignment of this demand is the unit's" (its inbox; gone after 改派)."""
-    return exists().where(Assignment.demand_id == Demand.id, Assignment.department_id == department_id,
+def assigned_to(department_id: int, *, open_only: bool = False):
+    """The condition "an active assignment of this demand is the unit's" (its inbox; gone after 改派);
+    with `open_only`, and the demand is not 办结 yet (the unit's open work, on its own index)."""
+    cond = exists().where(Assignment.demand_id == Demand.id, Assignment.department_id == department_id,
                           Assignment.active.is_(True))
+    return cond.where(Assignment.demand_open.is_(True)) if open_only else cond
 
 
 def may_read(session: Session, *, actor: Principal, demand: Demand) -> bool:
@@ -178,11 +189,12 @@ def get_demand(session: Session, *, actor: Principal, code: str) -> Demand:
     return demand
 
 
-def visible(actor: Principal):
-    """The statement of every demand `actor` may see — the one row-level rule lists, pages and exports share."""
-    stmt = select(Demand)
+def visible(actor: Principal, *, open_only: bool = False):
+    """The statement of every demand `actor` may see — the one row-level rule lists, pages and exports
+    share; with `open_only`, those not 办结 yet."""
+    stmt = select(Demand).where(Demand.status != "closed") if open_only else select(Demand)
     if actor.role == Role.handler and actor.department_id is not None:
-        return stmt.where(assigned_to(actor.department_id))
+        return stmt.where(assigned_to(actor.department_id, open_only=open_only))
     if actor.role == Role.applicant:
         return stmt.where(Demand.filer_user_id == actor.user_id)
     if actor.role == Role.clerk:
@@ -334,6 +346,6 @@ def measure_providers() -> list:
 
 
 __all__ = ["answer_directly", "answer_supervision", "assigned_to", "call_back", "close_timed_out_callbacks", "decide_extension",
-           "demand_view", "dispatch", "escalate", "file_demand", "get_demand", "history", "identity",
+           "demand_view", "dispatch", "duplicate_terms", "escalate", "file_demand", "get_demand", "history", "identity",
            "list_demands", "may_read", "measure_providers", "redispatch", "reply", "request_extension", "return_demand",
            "reveal_identity", "set_limits", "sign", "suggest_units", "supervise", "track", "visible"]

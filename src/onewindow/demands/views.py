@@ -45,15 +45,13 @@ def _beijing_midnight(on: date) -> datetime:
 
 def scoped(actor: Principal, f: Filters):
     """The statement of the demands `actor` may see (service.visible, the one rule) matching `f`."""
-    stmt = service.visible(actor)
+    stmt = service.visible(actor, open_only=f.open_only)
     for column, value in ((Demand.status, f.status), (Demand.kind, f.kind), (Demand.channel, f.channel),
                           (Demand.urgency, f.urgency), (Demand.sla_state, f.sla_state)):
         if value:
             stmt = stmt.where(column == value)
     if f.statuses:
         stmt = stmt.where(Demand.status.in_(f.statuses))
-    if f.open_only:
-        stmt = stmt.where(Demand.status != "closed")
     if f.department_id is not None:
         stmt = stmt.where(Demand.lead_department_id == f.department_id)
     if f.q.strip():

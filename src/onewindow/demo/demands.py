@@ -17,7 +17,8 @@ from onewindow.calendar import clock
 from onewindow.calendar.service import load_calendar
 from onewindow.catalog.models import Department
 from onewindow.common.time import SHANGHAI, local_date, today
-from onewindow.demands.models import Assignment, Callback, Demand, Extension, History, Limit, Route
+from onewindow.demands import service as demands
+from onewindow.demands.models import Assignment, Callback, Demand, DemandTerm, Extension, History, Limit, Route
 from onewindow.demo.knowledge import TOPICS
 
 SEED = 12345
@@ -150,6 +151,11 @@ def load_demands(session: Session) -> int:
     session.execute(update(Demand), [{"id": i, "code": f"12345-{r['received_at'].astimezone(SHANGHAI):%Y%m%d}-{i:06d}"}
                                      for i, r in zip(ids, rows, strict=True)])
     _children(session, rng, ids, rows, plan, handler)
+    words = [t for i, r in zip(ids, rows, strict=True)
+             for t in demands.duplicate_terms(demand_id=i, received_at=r["received_at"], subject=r["subject"],
+                                              content=r["content"], location=r["location"])]
+    for start in range(0, len(words), CHUNK * 4):
+        session.execute(insert(DemandTerm), words[start:start + CHUNK * 4])
     session.flush()
     return session.query(Demand).count()
 
@@ -229,12 +235,12 @@ def _children(session, rng, ids, rows, plan, handler) -> None:
         signing = sign_clock(row) if status == "dispatched" else {}
         assignments.append({"demand_id": demand_id, "department_id": lead, "role": "lead", "status": lead_status,
                             "active": True, "dispatched_at": row["dispatched_at"], "signed_at": row["signed_at"],
-                            "returned_reason": reason, "opinion": "", **signing})
+                            "returned_reason": reason, "opinion": "", "demand_open": status != "closed", **signing})
         for a in assist:
             assignments.append({"demand_id": demand_id, "department_id": a, "role": "assist",
                                 "status": "pending" if status == "dispatched" else "signed", "active": True,
                                 "dispatched_at": row["dispatched_at"], "signed_at": row["signed_at"],
-                                "returned_reason": "", "opinion": "", **signing})
+                                "returned_reason": "", "opinion": "", "demand_open": status != "closed", **signing})
         history.append({"demand_id": demand_id, "at": row["dispatched_at"], "actor_name": "郑坐席",
                         "action": "dispatch", "message": "派单至承办单位（主办）", "department_id": lead})
         if reason:
