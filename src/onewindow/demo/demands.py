@@ -18,7 +18,16 @@ from onewindow.calendar.service import load_calendar
 from onewindow.catalog.models import Department
 from onewindow.common.time import SHANGHAI, local_date, today
 from onewindow.demands import service as demands
-from onewindow.demands.models import Assignment, Callback, Demand, DemandTerm, Extension, History, Limit, Route
+from onewindow.demands.models import (
+    Assignment,
+    Callback,
+    Demand,
+    DemandTerm,
+    Extension,
+    History,
+    Limit,
+    Route,
+)
 from onewindow.demo.knowledge import TOPICS
 
 SEED = 12345
