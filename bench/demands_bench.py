@@ -8,7 +8,7 @@
 (d) duplicate candidates on intake (demands.duplicates.candidates as the agent's desk calls it: caller
     number, enterprise, subject, content and place of the call being taken, the last 30 days).
 
-Peers: for (b) the same calls before the index of migration dbench_1 (the schema of 0014 alone); for (d)
+Peers: for (b) the same calls on the schema before migration 0019 (its open-work indexes); for (d)
 the straightforward PostgreSQL answer to "similar text and place", pg_trgm `similarity()` over the same
 30-day window with the same caller/enterprise conditions (no trigram index: on 5M rows a GIN trigram
 index on Chinese text would not be selective for two-character words anyway).

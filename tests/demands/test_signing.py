@@ -5,6 +5,7 @@ the one sweep apart from the reply deadline, and listed for the supervisor when 
 from __future__ import annotations
 
 import io
+import re
 from datetime import date
 
 from openpyxl import load_workbook
@@ -15,6 +16,7 @@ from onewindow.common.models import OutboxMessage
 from onewindow.demands import service as demands
 from onewindow.demands import views
 from onewindow.demands.deadlines import SOURCES
+from onewindow.demands.models import Demand
 from tests.demands.conftest import beijing, call, dispatched
 
 UNIT = "测试市市场监督管理局"
@@ -118,8 +120,10 @@ def test_inbox_demand_page_and_supervisor_list_show_the_sign_deadline(session, w
     sheet = load_workbook(io.BytesIO(client.get("/demands/overdue.xlsx").content))["签收超期"]
     rows = [[c.value for c in r] for r in sheet.iter_rows()]
     assert rows[0] == ["诉求编号", "标题", "承办单位", "承办方式", "派单时间", "签收时限", "预警"]
-    assert [r for r in rows if r[0] == code] == [[code, rows[1][1], UNIT, "主办", rows[1][4], rows[1][5], "签收超期"]]
-    assert rows[1][5] > rows[1][4]  # "YYYY-MM-DD HH:MM", deadline after dispatch
+    subject = session.scalar(select(Demand.subject).where(Demand.code == code))
+    (row,) = [r for r in rows if r[0] == code]
+    assert row[:4] == [code, subject, UNIT, "主办"] and row[6] == "签收超期"
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d", row[4]) and row[5] > row[4]  # Beijing time, due after dispatch
     sign_in(client, "dem_market")
     assert step(client, code, "sign").status_code == 303
     sign_in(client, "dem_sup")

@@ -66,10 +66,12 @@ def candidates(session: Session, *, actor: Principal, phone: str = "", enterpris
         return []
     since = utcnow() - timedelta(days=max(1, min(int(days), 366)))
     ids: set[int] = set()
+    usable = service.visible(actor).with_only_columns(Demand.id).where(Demand.received_at >= since,
+                                                                        Demand.merged_into_id.is_(None))
     for column, value in ((Demand.filer_phone, phone), (Demand.enterprise_uscc, uscc)):
-        if value:
-            ids.update(session.scalars(select(Demand.id).where(column == value, Demand.received_at >= since)
-                                       .order_by(Demand.received_at.desc()).limit(PER_KEY)))
+        if value:  # the newest the actor could merge into, so the cut keeps those
+            ids.update(session.scalars(usable.where(column == value).order_by(Demand.received_at.desc())
+                                       .limit(PER_KEY)))
     looked_up = [(w, "t") for w in words] + [(w, "l") for w in place]
     if looked_up:
         newest = [select(DemandTerm.demand_id, DemandTerm.weight)

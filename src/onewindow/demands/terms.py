@@ -44,11 +44,10 @@ TEXT_WORDS, PLACE_WORDS = 12, 6  # what a demand keeps; a call being taken looks
 
 def rows(*, demand_id: int, received_at: datetime, subject: str, content: str, location: str) -> list[dict]:
     """The term rows of one demand (also what a bulk loader inserts)."""
-    subject_words = set(words(subject, limit=TEXT_WORDS))
-    content_words = set(words(content, limit=TEXT_WORDS))
+    in_subject, in_content = words(subject, limit=TEXT_WORDS), words(content, limit=TEXT_WORDS)
+    both = list(dict.fromkeys(in_subject + in_content))[:TEXT_WORDS]  # = words(subject, content), cut once
     out = [{"demand_id": demand_id, "term": w, "part": "t", "received_at": received_at,
-            "weight": 2 * (w in subject_words) + (w in content_words)}
-           for w in words(subject, content, limit=TEXT_WORDS)]
+            "weight": 2 * (w in in_subject) + (w in in_content)} for w in both]
     out += [{"demand_id": demand_id, "term": w, "part": "l", "received_at": received_at, "weight": 2}
             for w in words(location, limit=PLACE_WORDS)]
     return out

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 from onewindow.db import UTCDateTime
+from onewindow.demands.terms import rows
 
 revision = '0020'
 down_revision = '0019'
@@ -34,8 +35,6 @@ def upgrade() -> None:
     op.create_index('ix_demands_enterprise_uscc', 'demands', ['enterprise_uscc'])
     # The words the service writes at intake from now on (terms.rows, the same jieba cut), for the
     # demands a candidate search can still reach: the last 366 days.
-    from onewindow.demands.terms import rows
-
     conn = op.get_bind()
     since = datetime.now(UTC) - timedelta(days=366)
     demands = sa.table('demands', sa.column('id'), sa.column('received_at', UTCDateTime(timezone=True)),
