@@ -103,6 +103,52 @@ def engine(worker_id):
     eng.dispose()
 
 
+@pytest.fixture(scope="session")
+def demo_city(worker_id):
+    """The demo city 示范市, loaded once per worker into a database of its own — a load takes one to two
+    minutes, so the tests that read it share it: (engine, the first load's report). Tests reach it
+    through `demo_session` and `demo_client`, inside a transaction rolled back at the end."""
+    from onewindow.db import session_scope
+    from onewindow.demo import loader
+
+    eng = live_engine(worker_id, "demo")
+    with session_scope(eng) as s:
+        report = loader.load_demo(s)
+    yield eng, report
+    eng.dispose()
+
+
+@pytest.fixture
+def demo_report(demo_city):
+    return demo_city[1]
+
+
+@pytest.fixture
+def demo_connection(demo_city):
+    conn = demo_city[0].connect()
+    trans = conn.begin()
+    yield conn
+    trans.rollback()
+    conn.close()
+
+
+@pytest.fixture
+def demo_session(demo_connection) -> Iterator[Session]:
+    s = sessionmaker(bind=demo_connection, join_transaction_mode="create_savepoint", expire_on_commit=False)()
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def demo_client(demo_city, demo_connection) -> TestClient:
+    from onewindow.app import create_app
+
+    application = create_app(demo_city[0])
+    application.state.session_factory = sessionmaker(bind=demo_connection, join_transaction_mode="create_savepoint",
+                                                     expire_on_commit=False)
+    return TestClient(application)
+
+
 @pytest.fixture
 def connection(engine):
     conn = engine.connect()

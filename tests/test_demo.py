@@ -10,9 +10,10 @@ from onewindow.common.security import SYSTEM
 from onewindow.demo import loader
 
 
-def test_demo_city_loads_twice_and_meets_the_brief(session):
-    loader.load_demo(session)
-    report = loader.load_demo(session)  # idempotent
+def test_demo_city_loads_twice_and_meets_the_brief(demo_session, demo_report):
+    session = demo_session
+    report = loader.load_demo(session)  # the second load (demo_city made the first) adds nothing
+    assert (report.applications, report.demands) == (demo_report.applications, demo_report.demands)
     assert report.departments >= 25 and report.items >= 150 and report.bundles >= 6
     assert {u.role for u in session.scalars(select(User))} == set(Role)
     assert session.scalar(select(func.count()).select_from(User)) == len(loader.ACCOUNTS)
@@ -51,14 +52,13 @@ def test_engineering_bundle_meets_the_seed_limits(session):
     assert len(plan.stages) >= 4
 
 
-def test_issue_9_demo_shows_the_supervisor_running_cases_and_counts_match(session, client):
+def test_issue_9_demo_shows_the_supervisor_running_cases_and_counts_match(demo_session, demo_client, demo_report):
     """#9.9: cases in every state, some in 预警 and 超期, and a start-up message that matches the pages."""
     from onewindow.accounts import service as accounts
     from onewindow.cases import service as cases
     from onewindow.licences import service as licences
 
-    report = loader.load_demo(session)
-    session.commit()
+    session, client, report = demo_session, demo_client, demo_report
     supervisor = accounts.principal_for(session.scalar(select(User).where(User.username == "supervisor")))
     apps = session.scalars(cases.list_applications(session, actor=supervisor)).all()
     assert "submitted" in {a.status for a in apps}
@@ -87,16 +87,14 @@ def test_issue_9_demo_shows_the_supervisor_running_cases_and_counts_match(sessio
     assert r.status_code == 303
     page = c.get("/supervision/time-limits").text
     assert "超期" in page and any(t.case.code in page for t in overview["tasks"])
-    assert loader.load_demo(session).applications == report.applications  # loading twice adds nothing
 
 
-def test_indicators_demo_has_twelve_months_and_both_reports(session):
+def test_indicators_demo_has_twelve_months_and_both_reports(demo_session):
     """Issue 14 item 6: twelve published months with figures, a 月调度 and a 季通报 published."""
-    from onewindow.demo import loader
     from onewindow.indicators import reports
     from onewindow.indicators import service as indicators
 
-    loader.load_demo(session)
+    session = demo_session
     published = [p for p in indicators.published_periods(session) if "Q" not in p]
     assert len(published) >= 12
     for p in published[-12:]:

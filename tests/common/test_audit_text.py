@@ -65,17 +65,14 @@ def test_issue_9_every_action_in_the_source_has_a_chinese_name():
     assert all(re.search(r"[\u4e00-\u9fff]", name) for name in words.actions.values())
 
 
-def test_issue_9_demo_records_read_in_chinese(session, client, browser_as):
+def test_issue_9_demo_records_read_in_chinese(demo_session, demo_client):
     """The demo city runs every kind of flow; each record it writes reads with Chinese names only."""
-    from sqlalchemy import func
-
     from onewindow.demo import loader
+    from tests.demands.test_pages import sign_in
 
-    before = session.scalar(select(func.max(AuditRecord.seq))) or 0  # records other tests committed are not the demo's
-    loader.load_demo(session)
-    session.commit()
+    session = demo_session
     words = registry().audit_vocabulary()
-    records = session.scalars(select(AuditRecord).where(AuditRecord.seq > before)).all()
+    records = session.scalars(select(AuditRecord)).all()  # the demo's database: every record is the demo's
     assert len({r.action for r in records}) >= 10
     missing = set()  # every gap at once, so one run names them all
     for r in records:
@@ -89,7 +86,8 @@ def test_issue_9_demo_records_read_in_chinese(session, client, browser_as):
             if not labels - {UNKNOWN_FIELD}:
                 missing.add(f"{r.action} 的字段 {key}")
     assert not missing, f"缺少中文标签：{sorted(missing)}"
-    html = browser_as(Role.supervisor).get("/audit?entity_type=catalog").text
+    sign_in(demo_client, "supervisor", loader.DEMO_PASSWORD)
+    html = demo_client.get("/audit?entity_type=catalog").text
     assert "导入事项目录" in html and "catalog.import" not in html.split("<tbody>")[1]
 
 

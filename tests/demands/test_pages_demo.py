@@ -7,16 +7,13 @@ from sqlalchemy import func, select
 
 from onewindow.catalog.models import Department
 from onewindow.demands.models import Assignment, Demand, Route
-from onewindow.demo import loader
 from onewindow.demo.loader import DEMO_PASSWORD
 from tests.demands.test_pages import english_free
 
 
-def test_demo_demands_in_every_state_and_the_pages_show_them(session, client):
-    report = loader.load_demo(session)
-    session.commit()
-    assert report.demands >= 3000
-    assert loader.load_demo(session).demands == report.demands  # loading twice adds nothing
+def test_demo_demands_in_every_state_and_the_pages_show_them(demo_session, demo_client, demo_report):
+    session, client, report = demo_session, demo_client, demo_report  # a second load adds nothing: tests/test_demo.py
+    assert report.demands >= 3000 and session.scalar(select(func.count()).select_from(Demand)) == report.demands
     states = dict(session.execute(select(Demand.status, func.count()).group_by(Demand.status)).tuples().all())
     assert set(states) == {"received", "dispatched", "handling", "returned", "replied", "closed"}
     assert set(session.scalars(select(Demand.closed_how).where(Demand.status == "closed"))) == {"direct", "callback",
