@@ -9,6 +9,9 @@ topic → unit routing at three levels, 15% to 住建局), spread over two years
 their clocks and 预警/超期 computed against the fixed NOW as the sweep would. 1.5 million distinct
 caller numbers; 12% of demands name one of the enterprises. One lead assignment (主办) per dispatched
 demand, a 协办 for 30% (for a local topic: the county), and 3% carry an earlier inactive 改派 row.
+The words of duplicate candidates (demand_terms, what service.file_demand writes at intake) for the
+demands of the last TERM_DAYS days: cut once per distinct text by the service's own segmentation
+(demands.service.duplicate_terms) and joined back onto the demands by SQL.
 Not generated (no measured statement reads them): the timeline, callbacks, audit rows and outbox.
 Seeded with setseed per chunk: the same arguments give the same rows.
 """
@@ -17,13 +20,14 @@ from __future__ import annotations
 
 import sys
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import text
 
 NOW = datetime(2026, 12, 7, 6, 0, tzinfo=UTC)  # 14:00 in Beijing, a Monday; deadlines are relative to it
 CHUNK = 500_000
 CALLERS = 1_500_000
+TERM_DAYS = 90  # the candidates' window is 30 days; older rows only make the index deeper, as in service
 OPEN = (("received", 0.002), ("dispatched", 0.004), ("handling", 0.016), ("returned", 0.0015), ("replied", 0.006))
 
 DEMANDS_SQL = """
@@ -238,6 +242,9 @@ def generate(engine, count: int, seed: float = 0.42) -> dict:
             conn.execute(text(ASSIGNMENTS_SQL), {"lo": lo, "hi": lo + CHUNK - 1, "zjj": vocab["zjj"],
                                                  "agent": vocab["agent"]})
         timings["assignments_s"] = time.perf_counter() - t
+    t = time.perf_counter()
+    timings["terms"] = add_terms(engine, since_id=first)
+    timings["terms_s"] = time.perf_counter() - t
     with engine.begin() as conn:
         t = time.perf_counter()
         for _, ddl in indexes:
@@ -248,5 +255,44 @@ def generate(engine, count: int, seed: float = 0.42) -> dict:
         conn = conn.execution_options(isolation_level="AUTOCOMMIT")
         conn.execute(text("VACUUM ANALYZE demands"))
         conn.execute(text("VACUUM ANALYZE demand_assignments"))
+        conn.execute(text("VACUUM ANALYZE demand_terms"))
     timings["vacuum_s"] = time.perf_counter() - t
     return timings
+
+
+def add_terms(engine, *, since_id: int, days: int = TERM_DAYS) -> int:
+    """demand_terms of the generated demands received in the last `days`: the service's rows for each
+    distinct subject + content ("t") and each distinct place ("l"), joined back by SQL; their (term,
+    part, received_at) index is dropped for the load and rebuilt. The number of rows written."""
+    from onewindow.demands import service
+
+    since = {"since": NOW - timedelta(days=days), "first": since_id}
+    window = "FROM demands WHERE id >= :first AND received_at >= :since"
+    with engine.begin() as conn:
+        conn.execute(text("SET LOCAL session_replication_role = replica"))
+        index = conn.scalar(text("SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_demand_terms_recent'"))
+        conn.execute(text("DROP INDEX IF EXISTS ix_demand_terms_recent"))
+        for ddl in ("CREATE TEMP TABLE bench_text_terms (subject text, content text, term text, weight int)",
+                    "CREATE TEMP TABLE bench_place_terms (location text, term text)"):
+            conn.execute(text(ddl))
+        texts = [dict(subject=s, content=c, term=r["term"], weight=r["weight"])
+                 for s, c in conn.execute(text(f"SELECT DISTINCT subject, content {window}"), since)
+                 for r in service.duplicate_terms(demand_id=0, received_at=NOW, subject=s, content=c, location="")]
+        places = [dict(location=loc, term=r["term"])
+                  for (loc,) in conn.execute(text(f"SELECT DISTINCT location {window}"), since)
+                  for r in service.duplicate_terms(demand_id=0, received_at=NOW, subject="", content="", location=loc)]
+        conn.execute(text("INSERT INTO bench_text_terms VALUES (:subject, :content, :term, :weight)"), texts)
+        conn.execute(text("INSERT INTO bench_place_terms VALUES (:location, :term)"), places)
+        conn.execute(text("ANALYZE bench_text_terms; ANALYZE bench_place_terms"))
+        written = conn.execute(text(
+            "INSERT INTO demand_terms (demand_id, term, part, received_at, weight) "
+            "SELECT d.id, x.term, 't', d.received_at, x.weight FROM demands d "
+            "JOIN bench_text_terms x ON x.subject = d.subject AND x.content = d.content "
+            "WHERE d.id >= :first AND d.received_at >= :since "
+            "UNION ALL SELECT d.id, x.term, 'l', d.received_at, 2 FROM demands d "
+            "JOIN bench_place_terms x ON x.location = d.location WHERE d.id >= :first AND d.received_at >= :since"),
+            since).rowcount
+        if index:
+            conn.execute(text(index))
+    print(f"  terms {written:,} rows ({len(texts):,} text and {len(places):,} place words)", file=sys.stderr)
+    return written

@@ -53,3 +53,29 @@ def test_demo_demands_in_every_state_and_the_pages_show_them(demo_session, demo_
     board = client.get("/demands/board")
     assert board.status_code == 200 and "已退单" in board.text and "批准延期" in board.text
     assert client.get("/demands", params={"status": "closed", "kind": "consult"}).status_code == 200
+
+
+def test_a_units_inbox_total_is_its_open_demands_counted_the_long_way(demo_session):
+    """The inbox's total comes from the unit's open-work index alone (service.open_work_count); it must be
+    the count of the inbox's own statement, and of the unit's demands not 办结, for every unit of the demo."""
+    from onewindow.accounts import service as accounts
+    from onewindow.accounts.models import User
+    from onewindow.common.pagination import paginate
+    from onewindow.common.security import Principal
+    from onewindow.demands import views
+
+    session = demo_session
+    handler = accounts.principal_for(session.scalar(select(User).where(User.username == "handler")))
+    units = session.scalars(select(Assignment.department_id).where(Assignment.active.is_(True)).distinct()).all()
+    assert len(units) > 5
+    totals = []
+    for dept in units:
+        actor = Principal(user_id=handler.user_id, username="handler", display_name="承办", role=handler.role,
+                          department_id=dept)
+        page = views.listing(session, actor=actor, filters=views.Filters(open_only=True), due_first=True)
+        slow = paginate(session, views.scoped(actor, views.Filters(open_only=True)), per_page=1).total
+        open_ones = session.scalar(select(func.count(func.distinct(Demand.id))).join(Assignment).where(
+            Assignment.department_id == dept, Assignment.active.is_(True), Demand.status != "closed"))
+        assert page.total == slow == open_ones, dept
+        totals.append(page.total)
+    assert sum(totals) > 100

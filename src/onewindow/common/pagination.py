@@ -26,15 +26,17 @@ class Page:
 
 
 def paginate(session: Session, stmt: Select, *, page: int = 1, per_page: int = 50, scalars: bool = True,
-             max_count: int | None = None) -> Page:
+             max_count: int | None = None, total: int | None = None) -> Page:
     """One page of `stmt`. With `max_count`, counting stops there (the page says "N+"): over millions of
-    rows an exact count of a broad filter costs more than the page itself."""
+    rows an exact count of a broad filter costs more than the page itself. `total` is the exact count
+    when the caller has a cheaper way to it than counting `stmt` (an index that answers it alone)."""
     page = max(1, page)
     per_page = min(max(1, per_page), MAX_PER_PAGE)
-    counted = stmt.order_by(None)
-    if max_count is not None:
-        counted = counted.limit(max_count + 1)
-    total = session.scalar(select(func.count()).select_from(counted.subquery())) or 0
+    if total is None:
+        counted = stmt.order_by(None)
+        if max_count is not None:
+            counted = counted.limit(max_count + 1)
+        total = session.scalar(select(func.count()).select_from(counted.subquery())) or 0
     capped = max_count is not None and total > max_count
     total = min(total, max_count) if capped else total
     query = stmt.limit(per_page).offset((page - 1) * per_page)

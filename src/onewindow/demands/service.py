@@ -13,7 +13,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import exists, select
+from sqlalchemy import distinct, exists, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -167,6 +167,14 @@ def assigned_to(department_id: int, *, open_only: bool = False):
     cond = exists().where(Assignment.demand_id == Demand.id, Assignment.department_id == department_id,
                           Assignment.active.is_(True))
     return cond.where(Assignment.demand_open.is_(True)) if open_only else cond
+
+
+def open_work_count(session: Session, *, department_id: int) -> int:
+    """How many demands not yet 办结 the unit holds (its inbox's total): the unit's open-work index alone
+    answers it, where counting the inbox's statement would visit each demand (≈ 70 ms at 18,000)."""
+    return session.scalar(select(func.count(distinct(Assignment.demand_id))).where(
+        Assignment.department_id == department_id, Assignment.active.is_(True),
+        Assignment.demand_open.is_(True))) or 0
 
 
 def may_read(session: Session, *, actor: Principal, demand: Demand) -> bool:

@@ -72,7 +72,10 @@ def listing(session: Session, *, actor: Principal, filters: Filters, page: int =
     """A page of demands, newest first (or soonest deadline first: inbox and overdue lists)."""
     stmt = scoped(actor, filters)
     order = (Demand.due_at.asc(), Demand.due_on.asc(), Demand.id) if due_first else (Demand.id.desc(),)
-    return paginate(session, stmt.order_by(*order), page=page, per_page=per_page)
+    total = None
+    if filters == Filters(open_only=True) and actor.role == Role.handler and actor.department_id is not None:
+        total = service.open_work_count(session, department_id=actor.department_id)  # the whole inbox
+    return paginate(session, stmt.order_by(*order), page=page, per_page=per_page, total=total)
 
 
 def pending_extensions(session: Session, *, actor: Principal) -> list[tuple[Extension, Demand]]:
