@@ -79,3 +79,30 @@ def test_a_units_inbox_total_is_its_open_demands_counted_the_long_way(demo_sessi
         assert page.total == slow == open_ones, dept
         totals.append(page.total)
     assert sum(totals) > 100
+
+
+def test_a_large_inbox_read_by_walking_deadlines_gives_the_same_pages(demo_session, monkeypatch):
+    """A unit with WALK_FROM open demands or more is read by the deadline-walk statement
+    (service.open_work_by_deadline): every page is the one the plain statement gives."""
+    from onewindow.accounts import service as accounts
+    from onewindow.accounts.models import User
+    from onewindow.common.security import Principal
+    from onewindow.demands import service, views
+
+    session = demo_session
+    handler = accounts.principal_for(session.scalar(select(User).where(User.username == "handler")))
+    dept = session.scalar(select(Assignment.department_id).where(Assignment.active.is_(True), Assignment.demand_open)
+                          .group_by(Assignment.department_id).order_by(func.count().desc()).limit(1))
+    actor = Principal(user_id=handler.user_id, username="handler", display_name="承办", role=handler.role,
+                      department_id=dept)
+
+    def pages():
+        first = views.listing(session, actor=actor, filters=views.Filters(open_only=True), due_first=True, per_page=5)
+        return first.total, [[d.id for d in views.listing(session, actor=actor, filters=views.Filters(open_only=True),
+                                                            due_first=True, per_page=5, page=n).items]
+                             for n in range(1, first.pages + 1)]
+
+    plain = pages()
+    monkeypatch.setattr(service, "WALK_FROM", 1)
+    walked = pages()
+    assert plain[0] >= 10 and walked == plain

@@ -75,6 +75,8 @@ def listing(session: Session, *, actor: Principal, filters: Filters, page: int =
     total = None
     if filters == Filters(open_only=True) and actor.role == Role.handler and actor.department_id is not None:
         total = service.open_work_count(session, department_id=actor.department_id)  # the whole inbox
+        if due_first and total >= service.WALK_FROM:
+            stmt = service.open_work_by_deadline(actor.department_id)  # the same rows, read in deadline order
     return paginate(session, stmt.order_by(*order), page=page, per_page=per_page, total=total)
 
 
