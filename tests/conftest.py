@@ -125,32 +125,23 @@ def demo_report(demo_city):
 
 @pytest.fixture
 def demo_connection(demo_city):
-    conn = demo_city[0].connect()
-    trans = conn.begin()
-    yield conn
-    trans.rollback()
-    conn.close()
+    yield from rolled_back(demo_city[0])
 
 
 @pytest.fixture
 def demo_session(demo_connection) -> Iterator[Session]:
-    s = sessionmaker(bind=demo_connection, join_transaction_mode="create_savepoint", expire_on_commit=False)()
+    s = savepoints(demo_connection)()
     yield s
     s.close()
 
 
 @pytest.fixture
 def demo_client(demo_city, demo_connection) -> TestClient:
-    from onewindow.app import create_app
-
-    application = create_app(demo_city[0])
-    application.state.session_factory = sessionmaker(bind=demo_connection, join_transaction_mode="create_savepoint",
-                                                     expire_on_commit=False)
-    return TestClient(application)
+    return TestClient(app_on(demo_city[0], savepoints(demo_connection)))
 
 
-@pytest.fixture
-def connection(engine):
+def rolled_back(engine):
+    """A connection inside a transaction rolled back at the end (the test's and the demo's)."""
     conn = engine.connect()
     trans = conn.begin()
     yield conn
@@ -158,9 +149,19 @@ def connection(engine):
     conn.close()
 
 
+def savepoints(connection):
+    """Sessions whose commits are SAVEPOINTs of the connection's transaction."""
+    return sessionmaker(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
+
+
+@pytest.fixture
+def connection(engine):
+    yield from rolled_back(engine)
+
+
 @pytest.fixture
 def session_factory(connection):
-    return sessionmaker(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
+    return savepoints(connection)
 
 
 @pytest.fixture
@@ -170,13 +171,18 @@ def session(session_factory) -> Iterator[Session]:
     s.close()
 
 
-@pytest.fixture
-def app(engine, session_factory):
+def app_on(engine, session_factory):
+    """The application, its requests on `session_factory` (the test's transaction)."""
     from onewindow.app import create_app
 
     application = create_app(engine)
     application.state.session_factory = session_factory
     return application
+
+
+@pytest.fixture
+def app(engine, session_factory):
+    return app_on(engine, session_factory)
 
 
 @pytest.fixture
